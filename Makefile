@@ -1,0 +1,28 @@
+# Two commands do all set-up:  `make lab` opens the course, `make test` runs every test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: lab test build clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	# torch is pinned to the CPU build in pyproject.toml; an unpinned torch pulls a multi-GB CUDA build.
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/dglab doctor
+	$(BIN)/jupyter lab labs/
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-cell-timeout=120 --nbval-current-env \
+		tests labs solutions
+
+build: $(STAMP)
+	$(BIN)/dglab build
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,93 @@
+"""The ``dglab`` command: build labs, check a machine, time notebooks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def find_root(start: Path | None = None) -> Path:
+    """Return the course repository that holds ``solutions/`` (searching upwards)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "solutions").is_dir():
+            return folder
+    raise SystemExit(f"dglab: no 'solutions/' folder in {here} or above; run this inside the course repository.")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from dglab.build import BuildError, build
+
+    root = find_root()
+    try:
+        stale = build(root, check_only=args.check, only=[n.zfill(2) for n in args.labs] or None)
+    except BuildError as error:
+        print(f"dglab build: {error}", file=sys.stderr)
+        return 2
+    for item in stale:
+        verb = "stale" if args.check else "wrote"
+        print(f"{verb}: {item.lab.relative_to(root)} ({item.reason})")
+    if args.check and stale:
+        print("labs/ is out of date: run `dglab build` and commit labs/.", file=sys.stderr)
+        return 1
+    if not stale:
+        print("labs/ is up to date.")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from dglab.doctor import diagnose, report
+
+    print(report(diagnose()))
+    return 0
+
+
+def cmd_times(args: argparse.Namespace) -> int:
+    import nbformat
+
+    from dglab.build import solution_notebooks
+    from dglab.notebooks import execute
+
+    root = find_root()
+    paths = [Path(p) for p in args.notebooks] or solution_notebooks(root)
+    total, worst = 0.0, 0.0
+    for path in paths:
+        if not path.is_file():
+            print(f"dglab times: {path}: no such notebook", file=sys.stderr)
+            return 2
+        nb = nbformat.read(path, as_version=4)
+        seconds = execute(nb, path.parent.resolve(), cell_timeout=args.cell_timeout)
+        total += seconds
+        worst = max(worst, seconds)
+        flag = "  OVER BUDGET" if seconds > args.budget else ""
+        print(f"{seconds:7.1f} s  {path}{flag}", flush=True)
+    print(f"{total:7.1f} s  total for {len(paths)} notebooks (slowest {worst:.1f} s, budget {args.budget:.0f} s each)")
+    return 1 if worst > args.budget else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``dglab`` command."""
+    parser = argparse.ArgumentParser(prog="dglab", description="Course tooling for the dglab autograd labs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="generate labs/ from solutions/")
+    p.add_argument("labs", nargs="*", help="lab numbers to build (default: all)")
+    p.add_argument("--check", action="store_true", help="only report stale labs; exit 1 if any")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("doctor", help="say what this machine supports and what to install")
+    p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("times", help="execute notebooks (default: every solution) and print each one's time")
+    p.add_argument("notebooks", nargs="*", help="notebook paths (default: solutions/*.ipynb)")
+    p.add_argument("--budget", type=float, default=20.0, help="seconds allowed per notebook (default 20)")
+    p.add_argument("--cell-timeout", type=int, default=120, help="seconds allowed per cell (default 120)")
+    p.set_defaults(func=cmd_times)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

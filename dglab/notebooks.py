@@ -1,0 +1,80 @@
+"""Execute notebooks and read back what their check cells said.
+
+Used by the tests (the honesty test), by ``dglab times`` and by the grader, so all three
+judge a check cell the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from dglab.build import cell_role
+from dglab.checks import PASS_MARK
+
+PASSED, FAILED, ERROR, NOT_RUN = "passed", "failed", "error", "not run"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check cell."""
+
+    grade_id: str
+    status: str  # PASSED, FAILED (ExerciseFailed raised), ERROR (anything else) or NOT_RUN
+    message: str
+
+
+def execute(
+    nb: nbformat.NotebookNode,
+    cwd: Path,
+    cell_timeout: int = 120,
+    kernel_name: str = "python3",
+) -> float:
+    """Run every cell of ``nb`` in place in a fresh kernel; return the wall time in seconds.
+
+    Cells tagged ``raises-exception`` may fail; any other failing cell raises
+    ``nbclient.exceptions.CellExecutionError``.
+    """
+    client = NotebookClient(
+        nb,
+        timeout=cell_timeout,
+        kernel_name=kernel_name,
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    return time.perf_counter() - start
+
+
+def _text(outputs: list) -> str:
+    parts = []
+    for out in outputs:
+        if out.get("output_type") == "stream":
+            parts.append(out.get("text", ""))
+        elif out.get("output_type") == "error":
+            parts.append(f"{out.get('ename')}: {out.get('evalue')}")
+    return "".join(parts)
+
+
+def check_results(nb: nbformat.NotebookNode) -> list[CheckResult]:
+    """Return the outcome of every check cell of an executed notebook, in order."""
+    results = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or cell_role(cell) != "check":
+            continue
+        grade_id = cell.metadata["nbgrader"].get("grade_id", "?")
+        outputs = cell.get("outputs", [])
+        errors = [o for o in outputs if o.get("output_type") == "error"]
+        text = _text(outputs)
+        if cell.get("execution_count") is None and not outputs:
+            status = NOT_RUN
+        elif errors:
+            status = FAILED if errors[0].get("ename") == "ExerciseFailed" else ERROR
+        else:
+            status = PASSED if PASS_MARK in text else ERROR
+        results.append(CheckResult(grade_id, status, text.strip()))
+    return results
