@@ -107,7 +107,7 @@ def expect_type(value: Any, kinds: type | tuple[type, ...], what: str) -> None:
     """Fail unless ``value`` is an instance of ``kinds``."""
     if not isinstance(value, kinds):
         names = kinds.__name__ if isinstance(kinds, type) else " or ".join(k.__name__ for k in kinds)
-        raise AssertionError(f"{what} should be a {names}, got {type(value).__name__}.")
+        raise AssertionError(f"{what} should be of type {names}, got {type(value).__name__}.")
 
 
 def expect_in(value: Any, allowed: Iterable[Any], what: str) -> None:

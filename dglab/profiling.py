@@ -171,14 +171,21 @@ class _LiveTensorBytes(TorchDispatchMode):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
         out = func(*args, **(kwargs or {}))
+        inputs = {
+            t.untyped_storage().data_ptr()
+            for t in tree_flatten((args, kwargs))[0]
+            if isinstance(t, torch.Tensor)
+        }
         for item in tree_flatten(out)[0]:
             if not isinstance(item, torch.Tensor):
                 continue
             storage = item.untyped_storage()
+            if storage.data_ptr() in inputs and storage.nbytes() > 0:
+                continue  # a view of, or in-place result on, an input: no new memory
             key = id(storage)
             ref = self._refs.get(key)
             if ref is not None and ref() is storage:
-                continue  # a view of, or in-place result on, a storage already counted
+                continue  # a storage already counted
             nbytes = storage.nbytes()
             self._refs[key] = weakref.ref(storage, lambda _r, key=key, n=nbytes: self._free(key, n))
             self.live += nbytes
@@ -257,7 +264,7 @@ def measure_memory(
             "peak": torch.cuda.max_memory_allocated() - before,
             "reserved": torch.cuda.memory_reserved(),
         }
-    live_after = mode.live
+    live_after = mode.live  # the result and the graph behind it
     del result
     return MemoryReport(str(device), counter.total, mode.peak, live_after, tuple(mode.timeline), allocator)
 

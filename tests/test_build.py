@@ -1,0 +1,129 @@
+"""`dglab build`: solutions become stubbed labs; `--check` notices stale labs."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from dglab.build import BuildError, build, make_lab, render, student_source
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SOLUTION_CELL = """def double(x):
+    ### BEGIN SOLUTION
+    return 2 * x
+    ### END SOLUTION"""
+
+CHECK_CELL = """with check("Exercise 1"):
+    expect(double(2) == 4, "no")
+### BEGIN HIDDEN TESTS
+with check("Exercise 1 (hidden)"):
+    expect(double(5) == 10, "no")
+### END HIDDEN TESTS"""
+
+
+def _solution() -> nbformat.NotebookNode:
+    ex = new_code_cell(SOLUTION_CELL, id="ex1")
+    ex.metadata["nbgrader"] = {"solution": True, "grade": False, "grade_id": "ex1"}
+    ck = new_code_cell(CHECK_CELL, id="ex1-check")
+    ck.metadata["nbgrader"] = {"solution": False, "grade": True, "grade_id": "ex1_check", "points": 2}
+    plain = new_code_cell("print(1)", id="plain")
+    plain.outputs = [nbformat.v4.new_output("stream", text="1\n")]
+    plain.execution_count = 3
+    return new_notebook(cells=[new_markdown_cell("# Lab 97", id="md"), plain, ex, ck])
+
+
+def test_student_source_stubs_and_hides() -> None:
+    assert student_source(SOLUTION_CELL) == "def double(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
+    assert student_source(CHECK_CELL) == 'with check("Exercise 1"):\n    expect(double(2) == 4, "no")'
+
+
+def test_make_lab_clears_tags_and_keeps_solution_intact() -> None:
+    solution = _solution()
+    before = render(solution)
+    lab = make_lab(solution)
+    assert render(solution) == before
+    plain, ex, ck = lab.cells[1:]
+    assert plain.outputs == [] and plain.execution_count is None and "tags" not in plain.metadata
+    assert ex.metadata["tags"] == ["raises-exception"] and "BEGIN SOLUTION" not in ex.source
+    assert ck.metadata["tags"] == ["raises-exception"] and "hidden" not in ck.source
+    assert ck.metadata["nbgrader"]["points"] == 2
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("### BEGIN SOLUTION\nx = 1", "never closed"),
+        ("x = 1\n### END SOLUTION", "without"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "inside another"),
+        ("### BEGIN HIDDEN TESTS\nx = 1", "never closed"),
+    ],
+)
+def test_malformed_markers_are_named(source: str, message: str) -> None:
+    with pytest.raises(BuildError, match=message):
+        student_source(source, "97_x.ipynb, cell 2")
+
+
+def test_exercise_without_solution_region() -> None:
+    nb = _solution()
+    nb.cells[2].source = "def double(x):\n    return 2 * x"
+    with pytest.raises(BuildError, match="97_x.ipynb, cell 2: an exercise cell"):
+        make_lab(nb, "97_x.ipynb")
+
+
+def _course(tmp_path: Path) -> Path:
+    (tmp_path / "solutions").mkdir()
+    nbformat.write(_solution(), tmp_path / "solutions" / "97_demo.ipynb")
+    return tmp_path
+
+
+def test_build_then_check(tmp_path: Path) -> None:
+    root = _course(tmp_path)
+    assert [s.reason for s in build(root, check_only=True)] == ["missing"]
+    assert [s.reason for s in build(root)] == ["missing"]
+    assert build(root, check_only=True) == []
+    lab = root / "labs" / "97_demo.ipynb"
+    lab.write_text(lab.read_text().replace("raise NotImplementedError()", "pass"))
+    assert "differs" in build(root, check_only=True)[0].reason
+    shutil.copy(lab, root / "labs" / "96_orphan.ipynb")
+    reasons = {s.lab.name: s.reason for s in build(root, check_only=True)}
+    assert reasons["96_orphan.ipynb"] == "has no solution notebook"
+
+
+def _dglab(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dglab.cli", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_cli_check_exit_codes(tmp_path: Path) -> None:
+    root = _course(tmp_path)
+    stale = _dglab("build", "--check", cwd=root)
+    assert stale.returncode == 1 and "stale: labs/97_demo.ipynb (missing)" in stale.stdout
+    assert _dglab("build", cwd=root).returncode == 0
+    assert _dglab("build", "--check", cwd=root).returncode == 0
+    (root / "solutions" / "95_broken.ipynb").write_text("{not json")
+    broken = _dglab("build", cwd=root)
+    assert broken.returncode == 2 and "95_broken.ipynb: not a readable notebook" in broken.stderr
+    assert "Traceback" not in broken.stderr
+
+
+def test_cli_outside_a_course(tmp_path: Path) -> None:
+    result = _dglab("build", cwd=tmp_path)
+    assert result.returncode != 0 and "no 'solutions/' folder" in result.stderr
+
+
+def test_repository_labs_are_up_to_date() -> None:
+    result = _dglab("build", "--check", cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_notebooks_committed_without_outputs() -> None:
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")) + sorted((ROOT / "labs").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        with_output = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+        assert not with_output, f"{path.name}: cells {with_output} have stored outputs"
