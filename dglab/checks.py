@@ -1,8 +1,9 @@
 """Exercise checks: what a lab's check cells call.
 
 A check cell wraps its assertions in ``with check("Exercise 1: ...", hint="..."):``.
-On success it prints one pass line; on failure it prints what went wrong and the hint
-(never the answer) and raises :class:`ExerciseFailed`, so the cell shows as failed in
+On success it prints one pass line; on failure it raises :class:`ExerciseFailed`, whose
+message (shown instead of a traceback) says what went wrong and gives the hint (never the
+answer), so the cell shows as failed in
 JupyterLab, to nbval and to the grader.
 """
 
@@ -20,6 +21,11 @@ FAIL_MARK = "NOT YET"
 
 class ExerciseFailed(AssertionError):
     """Raised by a check cell whose exercise is not solved yet."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows these lines instead of a traceback into this module: the student
+        # needs the reason and the hint, not the check machinery.
+        return [f"\x1b[31m{line}\x1b[0m" if i == 0 else line for i, line in enumerate(str(self).splitlines())]
 
 
 class check:
@@ -52,9 +58,7 @@ class check:
         lines = [f"{FAIL_MARK}: {self.title}", f"  why:  {reason}"]
         if self.hint:
             lines.append(f"  hint: {self.hint}")
-        message = "\n".join(lines)
-        print(message)
-        raise ExerciseFailed(message) from None
+        raise ExerciseFailed("\n".join(lines)) from None
 
 
 def _describe(exc_type: type[BaseException], exc: BaseException | None) -> str:

@@ -60,6 +60,9 @@ def notebooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     settings = work / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    news = work / "settings" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True)
+    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
     names["root"] = str(work)
     return names
 
@@ -80,7 +83,7 @@ def server(notebooks: dict[str, str]) -> Iterator[str]:
     cmd = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}", "--ServerApp.open_browser=False",
-        "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=False",
+        "--LabApp.news_url=", "--LabApp.expose_app_in_browser=True",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
@@ -123,10 +126,21 @@ def _open_and_run_all(browser: object, server: str, path: str):  # noqa: ANN202 
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{base}/lab/tree/{path}?token={token}&reset", timeout=60_000)
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-    page.locator(".jp-Notebook").first.click()
-    page.get_by_text("Run", exact=True).first.click()
-    page.get_by_text("Run All Cells", exact=True).first.click()
+    # Drive JupyterLab's own command (exposed with --LabApp.expose_app_in_browser) once the
+    # kernel is ready: clicking through menus races with the page still settling.
+    page.wait_for_function(
+        "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+        " && window.jupyterapp.shell.currentWidget.sessionContext"
+        " && window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel",
+        timeout=60_000,
+    )
+    page.evaluate(
+        """async () => {
+            const panel = window.jupyterapp.shell.currentWidget;
+            await panel.sessionContext.ready;
+            await window.jupyterapp.commands.execute('notebook:run-all-cells');
+        }"""
+    )
     # Every code cell gets an execution count ([n]) once the kernel has run it.
     page.wait_for_function(
         """() => {
@@ -174,7 +188,7 @@ def test_lab_runs_in_jupyterlab(browser: object, server: str, notebooks: dict[st
 
     shots = [_shot(page, page.locator(".jp-CodeCell").nth(checks[0]["index"]), "lab_check_fails")]
 
-    graph = page.locator(".jp-OutputArea-output svg, .jp-RenderedImage img").first
+    graph = page.locator(".jp-RenderedSVG img, .jp-RenderedSVG svg, .jp-RenderedImage img").first
     graph.wait_for(timeout=10_000)
     assert graph.bounding_box()["height"] > 50, "the autograd graph drawing did not render"
     shots.append(_shot(page, graph, "lab_graph"))

@@ -27,10 +27,11 @@ def test_fail_explains_and_raises(error: Exception, fragment: str, capsys: pytes
     with pytest.raises(ExerciseFailed) as info:
         with check("Exercise 2: thing", hint="look at next_functions"):
             raise error
-    out = capsys.readouterr().out
-    assert out.startswith("NOT YET: Exercise 2: thing")
-    assert fragment in out and "hint: look at next_functions" in out
-    assert fragment in str(info.value)
+    message = str(info.value)
+    assert message.startswith("NOT YET: Exercise 2: thing")
+    assert fragment in message and "hint: look at next_functions" in message
+    assert capsys.readouterr().out == ""  # shown once, as the cell's error, not printed too
+    assert info.value._render_traceback_()[1:] == message.splitlines()[1:]
 
 
 def test_keyboard_interrupt_passes_through() -> None:
