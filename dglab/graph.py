@@ -44,18 +44,33 @@ def _shape(t: torch.Tensor) -> str:
     return "(" + ", ".join(str(d) for d in t.shape) + ")"
 
 
-def _names_by_id(names: Mapping[str, torch.Tensor] | torch.nn.Module | None) -> dict[int, str]:
-    """Map ``id(tensor)`` to a display name, from a dict or a module's parameters."""
+def _view_key(t: torch.Tensor) -> tuple:
+    """Identify a tensor by what it views: a saved tensor may come back as a new Python object."""
+    return (str(t.device), t.untyped_storage().data_ptr(), tuple(t.shape), t.stride(), t.storage_offset())
+
+
+def _names_by_id(names: Mapping[str, torch.Tensor] | torch.nn.Module | None) -> dict[object, str]:
+    """Map each named tensor (by ``id`` and by the memory it views) to its display name."""
     if names is None:
         return {}
     if isinstance(names, torch.nn.Module):
         names = dict(names.named_parameters())
     if not isinstance(names, Mapping):
         raise TypeError(f"names must be a dict of name -> tensor or an nn.Module, got {type(names).__name__}.")
-    return {id(t): name for name, t in names.items()}
+    out: dict[object, str] = {}
+    for name, t in names.items():
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"names[{name!r}] should be a torch.Tensor, got {type(t).__name__}.")
+        out[id(t)] = name
+        out[_view_key(t)] = name
+    return out
 
 
-def saved_tensors_of(fn: Any, names: dict[int, str] | None = None) -> dict[str, str]:
+def _name_of(t: torch.Tensor, names: dict[object, str]) -> str | None:
+    return names.get(id(t)) or names.get(_view_key(t))
+
+
+def saved_tensors_of(fn: Any, names: dict[object, str] | None = None) -> dict[str, str]:
     """Return the tensors an autograd node saved for backward, from its ``_saved_*`` attributes.
 
     Non-tensor attributes (sizes, strides, scalars) are left out; a tensor freed by an
@@ -72,7 +87,7 @@ def saved_tensors_of(fn: Any, names: dict[int, str] | None = None) -> dict[str, 
             out[attr[len("_saved_"):]] = "<freed by backward>"
             continue
         if isinstance(value, torch.Tensor):
-            name = names.get(id(value))
+            name = _name_of(value, names)
             out[attr[len("_saved_"):]] = f"{name} {_shape(value)}" if name else f"tensor {_shape(value)}"
     return out
 
@@ -102,7 +117,7 @@ def walk(tensor: torch.Tensor, names: Mapping[str, torch.Tensor] | torch.nn.Modu
             return index[key]
         variable = getattr(fn, "variable", None)
         if variable is not None:
-            label = f"{by_id.get(id(variable), 'leaf')} {_shape(variable)}"
+            label = f"{_name_of(variable, by_id) or 'leaf'} {_shape(variable)}"
             node = Node(fn, label, True)
         else:
             node = Node(fn, type(fn).__name__, False, saved_tensors_of(fn, by_id))

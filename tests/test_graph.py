@@ -64,6 +64,14 @@ def test_saved_tensors_listed_then_freed() -> None:
     }
 
 
+def test_saved_tensor_named_when_unpacked_as_new_object() -> None:
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t.detach(), lambda t: t):
+        y = (x.exp() * x).sum()
+    mul = [n for n in graph.walk(y, {"x": x}) if n.label == "MulBackward0"][0]
+    assert mul.saved["other"] == "x (2)"
+
+
 def test_control_flow_changes_the_graph() -> None:
     def f(x: torch.Tensor) -> torch.Tensor:
         for _ in range(int(x.detach().sum()) % 4):
@@ -84,6 +92,8 @@ def test_errors_are_clear() -> None:
         graph.walk(torch.ones(2, requires_grad=True))
     with pytest.raises(TypeError, match="names must be"):
         graph.walk(torch.ones(2, requires_grad=True) * 2, names=["x"])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"names\['x'\] should be a torch.Tensor"):
+        graph.walk(torch.ones(2, requires_grad=True) * 2, names={"x": 3})  # type: ignore[dict-item]
     with pytest.raises(ValueError, match="backend must be"):
         graph.draw_graph(torch.ones(2, requires_grad=True) * 2, backend="svg")
 
