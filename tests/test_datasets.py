@@ -9,6 +9,7 @@ from dglab.datasets import data_file
 
 def test_known_file() -> None:
     assert data_file("README.txt").read_text().startswith("Small data sets")
+    assert "08_tiny_corpus.txt" in data_file("DATA.md").read_text()
 
 
 def test_unknown_file_lists_what_exists() -> None:
