@@ -120,7 +120,9 @@ class _SavedCounter:
         key = (str(tensor.device), storage.data_ptr())
         if key not in self.skip:
             self.seen[key] = storage.nbytes()
-        return tensor
+        # A detached alias, not the tensor itself: a saved output holding its own grad_fn
+        # would make a reference cycle and keep the graph alive after the call.
+        return tensor.detach()
 
     @property
     def total(self) -> int:

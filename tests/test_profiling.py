@@ -75,6 +75,19 @@ def test_measure_memory_report(mlp: torch.nn.Sequential, x: torch.Tensor) -> Non
     assert report.allocator is None
 
 
+def test_meters_do_not_keep_graphs_alive() -> None:
+    x = torch.ones(1000, requires_grad=True)
+
+    def saves_outputs() -> torch.Tensor:
+        return x.tanh().exp().sum()  # tanh and exp save their outputs
+
+    report = profiling.measure_memory(saves_outputs)
+    assert report.live_after == 2 * 4000 + FLOAT  # the two saved outputs and the result
+    assert profiling.measure_memory(lambda: saves_outputs().backward()).live_after == 4000  # only x.grad
+    y = profiling.saved_bytes(saves_outputs)
+    assert y == 2 * 4000
+
+
 def test_peak_live_bytes_sees_frees() -> None:
     def chain() -> torch.Tensor:
         a = torch.ones(1000)  # 4000 B
