@@ -84,6 +84,7 @@ def test_meters_do_not_keep_graphs_alive() -> None:
     report = profiling.measure_memory(saves_outputs)
     assert report.live_after == 2 * 4000 + FLOAT  # the two saved outputs and the result
     assert profiling.measure_memory(lambda: saves_outputs().backward()).live_after == 4000  # only x.grad
+    assert profiling.measure_memory(lambda: saves_outputs() and None).live_after == 0  # graph dropped, freed
     y = profiling.saved_bytes(saves_outputs)
     assert y == 2 * 4000
 
