@@ -168,7 +168,13 @@ def to_graphviz(nodes: list[Node], show_saved: bool = True) -> Any:
     """Return a ``graphviz.Digraph`` of walked nodes (leaves at the top, root at the bottom)."""
     import graphviz
 
-    dot = graphviz.Digraph(graph_attr={"rankdir": "TB"}, node_attr={"shape": "box", "style": "filled", "fontsize": "11"})
+    class AutogradDigraph(graphviz.Digraph):
+        """A Digraph whose text form has no memory address, so notebook output is stable."""
+
+        def __repr__(self) -> str:
+            return f"<autograd graph: {len(nodes)} nodes>"
+
+    dot = AutogradDigraph(graph_attr={"rankdir": "TB"}, node_attr={"shape": "box", "style": "filled", "fontsize": "11"})
     for i, node in enumerate(nodes):
         color = ROOT_COLOR if i == 0 else LEAF_COLOR if node.is_leaf else OP_COLOR
         dot.node(str(i), node.label, fillcolor=color)
