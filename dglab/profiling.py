@@ -137,8 +137,8 @@ def saved_bytes(
 ) -> int:
     """Return the bytes autograd saves for backward while running ``fn(*args, **kwargs)``.
 
-    Each storage is counted once (a view of a saved tensor adds nothing) and the
-    storages of ``exclude`` (a module's parameters and buffers, typically) are left out,
+    Each storage is counted once and whole (a view of a saved tensor adds nothing; a saved
+    slice counts its whole storage, which is what stays alive) and the storages of ``exclude`` (a module's parameters and buffers, typically) are left out,
     because they exist whether or not a graph is recorded. Works on every device.
 
     Args:
