@@ -13,9 +13,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -e '.[dev]'
 	touch $(STAMP)
 
+# JupyterLab refuses to run as root (containers, CI) unless told it may.
+ROOTFLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(STAMP)
 	$(BIN)/dglab doctor
-	$(BIN)/jupyter lab labs/
+	$(BIN)/jupyter lab $(ROOTFLAG) labs/
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-cell-timeout=120 --nbval-current-env \
