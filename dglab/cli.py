@@ -66,6 +66,12 @@ def cmd_times(args: argparse.Namespace) -> int:
     return 1 if worst > args.budget else 0
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    from dglab.grade import run_cli
+
+    return run_cli(args, find_root())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dglab`` command."""
     parser = argparse.ArgumentParser(prog="dglab", description="Course tooling for the dglab autograd labs.")
@@ -84,6 +90,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--budget", type=float, default=20.0, help="seconds allowed per notebook (default 20)")
     p.add_argument("--cell-timeout", type=int, default=120, help="seconds allowed per cell (default 120)")
     p.set_defaults(func=cmd_times)
+
+    p = sub.add_parser("grade", help="autograde student notebooks of lab NN with the solution's checks and hidden tests")
+    p.add_argument("lab", help="lab number, e.g. 04")
+    p.add_argument("submissions", nargs="+", type=Path, help="student notebooks, or folders of them")
+    p.add_argument("--out", required=True, type=Path, help="CSV file to write: one row per submission")
+    p.add_argument("--feedback", required=True, type=Path, metavar="DIR", help="folder for one Markdown file per student")
+    p.add_argument("-j", "--jobs", type=int, default=1, help="submissions graded side by side (default 1)")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds per submission (default 300)")
+    p.add_argument("--cell-timeout", type=float, default=120.0, help="seconds per cell (default 120)")
+    p.add_argument("--memory", default="4G", help="address-space limit per kernel, e.g. 4G, 512M; 0 = none (default 4G)")
+    p.set_defaults(func=cmd_grade)
 
     args = parser.parse_args(argv)
     return args.func(args)
