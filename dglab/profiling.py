@@ -109,24 +109,25 @@ def _excluded(exclude: torch.nn.Module | Iterable[torch.Tensor] | None) -> set[t
 
 
 class _SavedCounter:
-    """Pack hook that records each saved storage once, skipping excluded ones."""
+    """Pack hook that adds up the bytes of each saved storage once, skipping excluded ones."""
 
     def __init__(self, exclude: torch.nn.Module | Iterable[torch.Tensor] | None) -> None:
         self.skip = _excluded(exclude)
-        self.seen: dict[tuple[str, int], int] = {}
+        self.total = 0
+        self._alive: dict[tuple[str, int], weakref.ref] = {}
 
     def pack(self, tensor: torch.Tensor) -> torch.Tensor:
         storage = tensor.untyped_storage()
         key = (str(tensor.device), storage.data_ptr())
-        if key not in self.skip:
-            self.seen[key] = storage.nbytes()
+        ref = self._alive.get(key)
+        # Same address and still alive means the same storage; once it is freed, the
+        # allocator may hand the address to a new storage, which must count again.
+        if key not in self.skip and (ref is None or ref() is None):
+            self._alive[key] = weakref.ref(storage)
+            self.total += storage.nbytes()
         # A detached alias, not the tensor itself: a saved output holding its own grad_fn
         # would make a reference cycle and keep the graph alive after the call.
         return tensor.detach()
-
-    @property
-    def total(self) -> int:
-        return sum(self.seen.values())
 
 
 def saved_bytes(
@@ -138,7 +139,9 @@ def saved_bytes(
     """Return the bytes autograd saves for backward while running ``fn(*args, **kwargs)``.
 
     Each storage is counted once and whole (a view of a saved tensor adds nothing; a saved
-    slice counts its whole storage, which is what stays alive) and the storages of ``exclude`` (a module's parameters and buffers, typically) are left out,
+    slice counts its whole storage, which is what stays alive); a call that frees one graph
+    and builds another (a loop over batches) adds up what each graph saved. The storages of
+    ``exclude`` (a module's parameters and buffers, typically) are left out,
     because they exist whether or not a graph is recorded. Works on every device.
 
     Args:

@@ -89,6 +89,16 @@ def test_meters_do_not_keep_graphs_alive() -> None:
     assert y == 2 * 4000
 
 
+def test_saved_bytes_adds_up_graphs_freed_during_the_call(mlp: torch.nn.Sequential, x: torch.Tensor) -> None:
+    one = profiling.saved_bytes(lambda: mlp(x).sum(), exclude=mlp)
+
+    def three_batches() -> None:
+        for _ in range(3):
+            mlp(x.clone()).sum()  # each graph dies before the next is built; addresses get reused
+
+    assert profiling.saved_bytes(three_batches, exclude=mlp) == 3 * one
+
+
 def test_peak_live_bytes_sees_frees() -> None:
     def chain() -> torch.Tensor:
         a = torch.ones(1000)  # 4000 B
