@@ -47,7 +47,7 @@ def cmd_times(args: argparse.Namespace) -> int:
     import nbformat
 
     from dglab.build import solution_notebooks
-    from dglab.notebooks import execute
+    from dglab.notebooks import cell_seconds, execute
 
     root = find_root()
     paths = [Path(p) for p in args.notebooks] or solution_notebooks(root)
@@ -61,7 +61,8 @@ def cmd_times(args: argparse.Namespace) -> int:
         total += seconds
         worst = max(worst, seconds)
         flag = "  OVER BUDGET" if seconds > args.budget else ""
-        print(f"{seconds:7.1f} s  {path}{flag}", flush=True)
+        slowest = max(cell_seconds(nb), key=lambda item: item[1], default=(0, 0.0))
+        print(f"{seconds:7.1f} s  {path}  (slowest cell {slowest[0]}: {slowest[1]:.1f} s){flag}", flush=True)
     print(f"{total:7.1f} s  total for {len(paths)} notebooks (slowest {worst:.1f} s, budget {args.budget:.0f} s each)")
     return 1 if worst > args.budget else 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -48,6 +49,18 @@ def execute(
     start = time.perf_counter()
     client.execute()
     return time.perf_counter() - start
+
+
+def cell_seconds(nb: nbformat.NotebookNode) -> list[tuple[int, float]]:
+    """Return (cell index, seconds) for each executed code cell, from nbclient's timing metadata."""
+    out = []
+    for index, cell in enumerate(nb.cells):
+        timing = cell.get("metadata", {}).get("execution", {})
+        start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+        if start and end:
+            seconds = (datetime.fromisoformat(end.replace("Z", "+00:00")) - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+            out.append((index, seconds))
+    return out
 
 
 def _text(outputs: list) -> str:

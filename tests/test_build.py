@@ -127,3 +127,16 @@ def test_notebooks_committed_without_outputs() -> None:
         nb = nbformat.read(path, as_version=4)
         with_output = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
         assert not with_output, f"{path.name}: cells {with_output} have stored outputs"
+
+
+def test_times_reports_each_notebook_and_its_slowest_cell(tmp_path: Path) -> None:
+    nb = new_notebook(cells=[new_code_cell("x = 1", id="a"), new_code_cell("import time; time.sleep(0.3)", id="b")])
+    (tmp_path / "solutions").mkdir()
+    path = tmp_path / "solutions" / "97_demo.ipynb"
+    nbformat.write(nb, path)
+    result = _dglab("times", "--budget", "60", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "solutions/97_demo.ipynb  (slowest cell 1: 0." in lines[0]
+    assert "total for 1 notebooks" in lines[-1]
+    assert nbformat.read(path, as_version=4).cells[0].outputs == []  # the file itself is not written
