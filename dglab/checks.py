@@ -3,8 +3,7 @@
 A check cell wraps its assertions in ``with check("Exercise 1: ...", hint="..."):``.
 On success it prints one pass line; on failure it raises :class:`ExerciseFailed`, whose
 message (shown instead of a traceback) says what went wrong and gives the hint (never the
-answer), so the cell shows as failed in
-JupyterLab, to nbval and to the grader.
+answer), so the cell shows as failed in JupyterLab, to nbval and to the grader.
 """
 
 from __future__ import annotations

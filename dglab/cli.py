@@ -92,15 +92,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cell-timeout", type=int, default=120, help="seconds allowed per cell (default 120)")
     p.set_defaults(func=cmd_times)
 
+    from dglab.grade import DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY, DEFAULT_TIMEOUT
+
     p = sub.add_parser("grade", help="autograde student notebooks of lab NN with the solution's checks and hidden tests")
     p.add_argument("lab", help="lab number, e.g. 04")
     p.add_argument("submissions", nargs="+", type=Path, help="student notebooks, or folders of them")
     p.add_argument("--out", required=True, type=Path, help="CSV file to write: one row per submission")
     p.add_argument("--feedback", required=True, type=Path, metavar="DIR", help="folder for one Markdown file per student")
     p.add_argument("-j", "--jobs", type=int, default=1, help="submissions graded side by side (default 1)")
-    p.add_argument("--timeout", type=float, default=300.0, help="seconds per submission (default 300)")
-    p.add_argument("--cell-timeout", type=float, default=120.0, help="seconds per cell (default 120)")
-    p.add_argument("--memory", default="4G", help="address-space limit per kernel, e.g. 4G, 512M; 0 = none (default 4G)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds per submission (default {DEFAULT_TIMEOUT:g})")
+    p.add_argument("--cell-timeout", type=float, default=DEFAULT_CELL_TIMEOUT, help=f"seconds per cell (default {DEFAULT_CELL_TIMEOUT:g})")
+    p.add_argument("--memory", default=DEFAULT_MEMORY, help=f"address-space limit per kernel, e.g. 4G, 512M; 0 = none (default {DEFAULT_MEMORY})")
     p.set_defaults(func=cmd_grade)
 
     args = parser.parse_args(argv)
