@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test build clean
+.PHONY: lab test test-fast build clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-cell-timeout=120 --nbval-current-env \
 		tests labs solutions
+
+# The inner loop: dglab's own tests, no notebook kernel, no browser (under a minute).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -m "not notebooks and not browser" tests
 
 build: $(STAMP)
 	$(BIN)/dglab build
