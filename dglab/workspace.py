@@ -15,6 +15,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from dglab.build import NOTEBOOK_RE
 
@@ -32,7 +33,7 @@ class WorkspaceError(ValueError):
 class Action:
     """One file :func:`sync` wrote: a lab ``copied`` in, or an update ``offered`` beside the student's copy."""
 
-    kind: str
+    kind: Literal["copied", "offered"]
     lab: Path
     written: Path
 
