@@ -16,9 +16,11 @@ $(STAMP): pyproject.toml
 # JupyterLab refuses to run as root (containers, CI) unless told it may.
 ROOTFLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# Students edit copies in work/ (git-ignored), so `git pull` never meets their edits.
 lab: $(STAMP)
 	$(BIN)/dglab doctor
-	$(BIN)/jupyter lab $(ROOTFLAG) labs/
+	$(BIN)/dglab workspace
+	$(BIN)/jupyter lab $(ROOTFLAG) work/
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-cell-timeout=120 --nbval-current-env \

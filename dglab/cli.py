@@ -1,4 +1,5 @@
-"""The ``dglab`` command: build labs, check a machine, time notebooks, run catalogues, grade."""
+"""The ``dglab`` command: build labs, fill a student workspace, check a machine, time notebooks,
+run catalogues, grade."""
 
 from __future__ import annotations
 
@@ -112,6 +113,33 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _shown(path: Path) -> str:
+    """Return ``path`` relative to the current folder when it lies inside it, else as given."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def cmd_workspace(args: argparse.Namespace) -> int:
+    from dglab.workspace import WORKSPACE, WorkspaceError, sync
+
+    root = find_root()
+    workspace = args.dir or root / WORKSPACE
+    try:
+        actions = sync(root / "labs", workspace)
+    except WorkspaceError as error:
+        print(f"dglab workspace: {error}", file=sys.stderr)
+        return 2
+    for action in actions:
+        if action.kind == "copied":
+            print(f"copied:  {_shown(action.written)}")
+        else:
+            print(f"offered: {_shown(action.written)} (the course updated this lab; your {action.lab.name} is untouched)")
+    print(f"{_shown(workspace)}/ holds your copies of the labs: {len(actions)} file(s) added, none overwritten.")
+    return 0
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     from dglab.grade import run_cli
 
@@ -142,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("labs", nargs="*", help="lab numbers (default: every lab with a catalogue)")
     p.add_argument("--cell-timeout", type=int, default=120, help="seconds allowed per cell (default 120)")
     p.set_defaults(func=cmd_catalogue)
+
+    p = sub.add_parser("workspace", help="copy new labs into your workspace (work/); offer updated ones beside your copies")
+    p.add_argument("--dir", type=Path, default=None, help="workspace folder (default: work/ in the course repository)")
+    p.set_defaults(func=cmd_workspace)
 
     from dglab.grade import DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY, DEFAULT_TIMEOUT
 
