@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test test-fast build clean
+.PHONY: lab test test-fast test-gpu build clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ test: $(STAMP)
 # The inner loop: dglab's own tests, no notebook kernel, no browser (under a minute).
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not notebooks and not browser" tests
+
+# The GPU tier, on a machine with CUDA: dglab's CUDA paths, NCCL via torchrun, and every notebook
+# (their GPU-only cells run there instead of explaining themselves). Any skip is a failure.
+test-gpu: $(STAMP)
+	@$(BIN)/python -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 'make test-gpu needs a CUDA GPU and torch with CUDA; this machine has none (make test covers the CPU paths).')"
+	$(BIN)/python -m pytest --fail-on-skip -m gpu tests/test_gpu.py
+	$(BIN)/python -m pytest --nbval --nbval-cell-timeout=300 --nbval-current-env labs solutions
 
 build: $(STAMP)
 	$(BIN)/dglab build

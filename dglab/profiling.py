@@ -400,5 +400,5 @@ def profile(
     path.parent.mkdir(parents=True, exist_ok=True)
     prof.export_chrome_trace(str(path))
     averages = prof.key_averages(group_by_input_shape=record_shapes)
-    sort_by = "self_cuda_time_total" if torch.cuda.is_available() else "self_cpu_time_total"
+    sort_by = "self_device_time_total" if torch.cuda.is_available() else "self_cpu_time_total"
     return ProfileResult(averages.table(sort_by=sort_by, row_limit=row_limit), path, averages)

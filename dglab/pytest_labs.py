@@ -82,6 +82,20 @@ class CatalogueItem(pytest.Item):
         return self.path, None, self.name
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fail-on-skip", action="store_true", help="count a skipped test as a failure (the GPU tier)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+    """With ``--fail-on-skip``, a skip is a failure: the GPU tier must run every GPU path."""
+    report = yield
+    if report.skipped and item.config.getoption("--fail-on-skip"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped, and --fail-on-skip forbids it: {report.longrepr}"
+    return report
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark nbval's items; put a catalogue item right after each solution check cell that has one."""
     out: list[pytest.Item] = []
