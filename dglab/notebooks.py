@@ -14,9 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from jupyter_client.manager import KernelManager
+from jupyter_client.utils import run_sync
 from nbclient import NotebookClient
 
 from dglab.build import cell_role
@@ -34,18 +36,37 @@ class CheckResult:
     message: str
 
 
-@contextmanager
-def ipc_kernel_manager(kernel_name: str = "python3") -> Iterator[KernelManager]:
-    """Yield a kernel manager that talks to its kernel over Unix sockets in a private folder.
+class IPCKernelManager(KernelManager):
+    """A kernel manager that talks to its kernel over Unix sockets in a folder of its own.
 
     Over TCP the client picks free ports and the kernel binds them later, so two kernels
-    started at once can race for a port; Unix sockets in a folder of their own cannot collide.
+    started at once can race for a port; Unix sockets in a private folder cannot collide,
+    and nothing listens on the network.
     """
-    folder = tempfile.mkdtemp(prefix="dglab-kernel-")  # short: a socket path has ~100 bytes
+
+    def __init__(self, **kwargs: Any) -> None:
+        folder = tempfile.mkdtemp(prefix="dglab-kernel-")  # short: a socket path has ~100 bytes
+        kwargs.setdefault("transport", "ipc")
+        kwargs.setdefault("ip", str(Path(folder) / "kernel"))
+        super().__init__(**kwargs)
+        self._socket_folder = folder
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart)
+        if not restart:
+            shutil.rmtree(self._socket_folder, ignore_errors=True)
+
+    cleanup_resources = run_sync(_async_cleanup_resources)
+
+
+@contextmanager
+def ipc_kernel_manager(kernel_name: str = "python3") -> Iterator[KernelManager]:
+    """Yield an :class:`IPCKernelManager` for one notebook run; its folder is removed afterwards."""
+    km = IPCKernelManager(kernel_name=kernel_name)
     try:
-        yield KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(Path(folder) / "kernel"))
+        yield km
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(km._socket_folder, ignore_errors=True)
 
 
 def client_for(nb: nbformat.NotebookNode, cwd: Path, km: KernelManager, cell_timeout: int = 120) -> NotebookClient:

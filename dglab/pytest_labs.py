@@ -9,6 +9,7 @@ This plugin reads that same run instead of executing the notebooks again:
   catalogue of wrong answers and alternatives in the same kernel (see :mod:`dglab.catalogue`);
 * **no graphviz**: the labs run with graphviz switched off, so the matplotlib drawing path is
   exercised by the same run that the solutions make with graphviz;
+* **kernels over Unix sockets**: nbval's kernels use IPC transport instead of TCP ports;
 * **times**: each notebook's seconds (its cells plus its catalogue) are written to
   ``artifacts/notebook-times.md``, and the five slowest are printed at the end.
 
@@ -29,7 +30,7 @@ from dglab import catalogue
 from dglab.build import NOTEBOOK_RE, cell_role
 from dglab.checks import FAIL_MARK, PASS_MARK
 from dglab.graph import NO_GRAPHVIZ_ENV
-from dglab.notebooks import Timing, timings_table
+from dglab.notebooks import IPCKernelManager, Timing, timings_table
 
 LABS, SOLUTIONS = "labs", "solutions"
 _seconds: dict[str, float] = defaultdict(float)
@@ -80,6 +81,15 @@ class CatalogueItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, self.name
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start nbval's kernels over Unix sockets (nbval has no option for it)."""
+    try:
+        import nbval.kernel
+    except ImportError:
+        return
+    nbval.kernel.KernelManager = IPCKernelManager  # its start_new_kernel looks the name up here
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
