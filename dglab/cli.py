@@ -75,7 +75,7 @@ def cmd_times(args: argparse.Namespace) -> int:
     import nbformat
 
     from dglab.build import solution_notebooks
-    from dglab.notebooks import Timing, cell_seconds, execute, timings_table
+    from dglab.notebooks import CellTimeout, Timing, cell_seconds, execute, timings_table
 
     root = find_root()
     paths = [Path(p) for p in args.notebooks] or solution_notebooks(root)
@@ -85,7 +85,11 @@ def cmd_times(args: argparse.Namespace) -> int:
             print(f"dglab times: {path}: no such notebook", file=sys.stderr)
             return 2
         nb = nbformat.read(path, as_version=4)
-        seconds = execute(nb, path.parent.resolve(), cell_timeout=args.cell_timeout)
+        try:
+            seconds = execute(nb, path.parent.resolve(), cell_timeout=args.cell_timeout)
+        except CellTimeout as error:
+            print(f"dglab times: {path}: {error}", file=sys.stderr)
+            return 1
         slowest = max(cell_seconds(nb), key=lambda item: item[1], default=(0, 0.0))
         rows.append(Timing(str(path), seconds, slowest[0], slowest[1]))
         print(f"{seconds:7.1f} s  {path}  (slowest cell {slowest[0]}: {slowest[1]:.1f} s)", file=sys.stderr, flush=True)

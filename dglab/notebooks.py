@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from jupyter_client.manager import KernelManager
-from jupyter_client.utils import run_sync
+from jupyter_client.manager import AsyncKernelManager, KernelManager
 from nbclient import NotebookClient
 
 from dglab.build import cell_role
@@ -36,8 +35,8 @@ class CheckResult:
     message: str
 
 
-class IPCKernelManager(KernelManager):
-    """A kernel manager that talks to its kernel over Unix sockets in a folder of its own.
+class _PrivateSockets:
+    """Kernel-manager mixin: Unix sockets in a folder of its own, removed at shutdown.
 
     Over TCP the client picks free ports and the kernel binds them later, so two kernels
     started at once can race for a port; Unix sockets in a private folder cannot collide,
@@ -45,33 +44,51 @@ class IPCKernelManager(KernelManager):
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        folder = tempfile.mkdtemp(prefix="dglab-kernel-")  # short: a socket path has ~100 bytes
+        self.socket_folder = tempfile.mkdtemp(prefix="dglab-kernel-")  # short: a socket path has ~100 bytes
         kwargs.setdefault("transport", "ipc")
-        kwargs.setdefault("ip", str(Path(folder) / "kernel"))
+        kwargs.setdefault("ip", str(Path(self.socket_folder) / "kernel"))
         super().__init__(**kwargs)
-        self._socket_folder = folder
 
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart)
+
+class IPCKernelManager(_PrivateSockets, KernelManager):
+    """A blocking kernel manager over private Unix sockets (what nbval drives)."""
+
+    def cleanup_resources(self, restart: bool = False) -> None:
+        super().cleanup_resources(restart)
         if not restart:
-            shutil.rmtree(self._socket_folder, ignore_errors=True)
+            shutil.rmtree(self.socket_folder, ignore_errors=True)
 
-    cleanup_resources = run_sync(_async_cleanup_resources)
+
+class AsyncIPCKernelManager(_PrivateSockets, AsyncKernelManager):
+    """An asyncio kernel manager over private Unix sockets (what nbclient drives).
+
+    nbclient needs an async manager: with a blocking one its output reader blocks the event
+    loop, and a cell's time limit never fires.
+    """
+
+    async def cleanup_resources(self, restart: bool = False) -> None:
+        await super().cleanup_resources(restart)
+        if not restart:
+            shutil.rmtree(self.socket_folder, ignore_errors=True)
 
 
 @contextmanager
-def ipc_kernel_manager(kernel_name: str = "python3") -> Iterator[KernelManager]:
-    """Yield an :class:`IPCKernelManager` for one notebook run; its folder is removed afterwards."""
-    km = IPCKernelManager(kernel_name=kernel_name)
+def ipc_kernel_manager(kernel_name: str = "python3") -> Iterator[AsyncIPCKernelManager]:
+    """Yield an :class:`AsyncIPCKernelManager` for one notebook run; its folder goes afterwards."""
+    km = AsyncIPCKernelManager(kernel_name=kernel_name)
     try:
         yield km
     finally:
-        shutil.rmtree(km._socket_folder, ignore_errors=True)
+        shutil.rmtree(km.socket_folder, ignore_errors=True)
 
 
-def client_for(nb: nbformat.NotebookNode, cwd: Path, km: KernelManager, cell_timeout: int = 120) -> NotebookClient:
+def client_for(nb: nbformat.NotebookNode, cwd: Path, km: AsyncKernelManager, cell_timeout: int = 120) -> NotebookClient:
     """Return an nbclient client that runs ``nb`` in ``cwd`` with ``km``'s kernel."""
     return NotebookClient(nb, km=km, timeout=cell_timeout, resources={"metadata": {"path": str(cwd)}})
+
+
+class CellTimeout(RuntimeError):
+    """A cell ran over its time limit; the message names the notebook and the cell."""
 
 
 def execute(
@@ -84,11 +101,25 @@ def execute(
 
     Cells tagged ``raises-exception`` may fail; any other failing cell raises
     ``nbclient.exceptions.CellExecutionError``; a cell over ``cell_timeout`` raises
-    ``nbclient.exceptions.CellTimeoutError``.
+    :class:`CellTimeout` naming the cell.
     """
+    from nbclient.exceptions import CellTimeoutError
+
+    running = {"index": -1}
+
+    def on_cell_execute(cell: nbformat.NotebookNode, cell_index: int) -> None:
+        running["index"] = cell_index
+
     with ipc_kernel_manager(kernel_name) as km:
+        client = client_for(nb, cwd, km, cell_timeout)
+        client.on_cell_execute = on_cell_execute
         start = time.perf_counter()
-        client_for(nb, cwd, km, cell_timeout).execute()
+        try:
+            client.execute()
+        except CellTimeoutError:
+            index = running["index"]
+            first = nb.cells[index].source.strip().splitlines()[:1] if index >= 0 else []
+            raise CellTimeout(f"cell {index} ran over the {cell_timeout} s cell limit: {first[0] if first else ''}") from None
         return time.perf_counter() - start
 
 

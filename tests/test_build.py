@@ -179,3 +179,14 @@ def test_times_reports_each_notebook_and_its_slowest_cell(tmp_path: Path) -> Non
     assert table.read_text().splitlines() == lines
     assert "Kernel is running over TCP" not in result.stderr   # kernels talk over Unix sockets
     assert nbformat.read(path, as_version=4).cells[0].outputs == []  # the file itself is not written
+
+
+@pytest.mark.notebooks
+def test_times_names_the_cell_that_ran_over_its_limit(tmp_path: Path) -> None:
+    nb = new_notebook(cells=[new_code_cell("x = 1", id="a"), new_code_cell("import time\ntime.sleep(30)", id="b")])
+    (tmp_path / "solutions").mkdir()
+    nbformat.write(nb, tmp_path / "solutions" / "97_demo.ipynb")
+    result = _dglab("times", "--cell-timeout", "2", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "solutions/97_demo.ipynb: cell 1 ran over the 2 s cell limit: import time" in result.stderr
+    assert "Traceback" not in result.stderr
