@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test build clean
+.PHONY: lab test build site clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: $(STAMP)
 
 build: $(STAMP)
 	$(BIN)/dglab build
+
+# The course site: every lab executed once and rendered with its outputs into site/_build/html
+# (Sphinx + myst-nb; works offline). `make site LABS="01 02"` renders only those labs.
+site: $(STAMP)
+	$(BIN)/dglab site $(LABS)
 
 clean:
 	rm -rf $(VENV)

@@ -1,4 +1,4 @@
-"""The ``dglab`` command: build labs, check a machine, time notebooks."""
+"""The ``dglab`` command: build labs, check a machine, time notebooks, grade, render the site."""
 
 from __future__ import annotations
 
@@ -67,6 +67,19 @@ def cmd_times(args: argparse.Namespace) -> int:
     return 1 if worst > args.budget else 0
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    from dglab.site import SiteError, build_site
+
+    root = find_root()
+    try:
+        built = build_site(root, only=args.labs or None, out=args.out)
+    except SiteError as error:
+        print(f"dglab site: {error}", file=sys.stderr)
+        return 2
+    print(f"built {len(built.labs)} labs in {built.seconds:.1f} s: open {built.html}")
+    return 0
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     from dglab.grade import run_cli
 
@@ -91,6 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--budget", type=float, default=20.0, help="seconds allowed per notebook (default 20)")
     p.add_argument("--cell-timeout", type=int, default=120, help="seconds allowed per cell (default 120)")
     p.set_defaults(func=cmd_times)
+
+    p = sub.add_parser("site", help="render the labs with their outputs into a static site (Sphinx + myst-nb)")
+    p.add_argument("labs", nargs="*", help="lab numbers to render (default: all)")
+    p.add_argument("--out", type=Path, default=None, help="build folder (default: site/_build); pages go to OUT/html")
+    p.set_defaults(func=cmd_site)
 
     from dglab.grade import DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY, DEFAULT_TIMEOUT
 
