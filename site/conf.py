@@ -16,6 +16,7 @@ extensions = [
     "myst_nb",
     "sphinx-mathjax-offline",  # MathJax 3 copied into _static/, instead of a CDN script
     "dglab.sphinx_cjk",  # Chinese runs get lang="zh-Hans", so browsers pick a Simplified Chinese font
+    "dglab.sphinx_widgets",  # a widget shows its first drawing as static HTML (no CDN widget manager)
 ]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "jupyter_execute"]
 
@@ -26,8 +27,8 @@ nb_execution_timeout = 120
 nb_execution_in_temp = True  # files a lab writes land in a temporary folder, not in the site
 nb_execution_raise_on_error = True  # a cell that fails without its raises-exception tag fails the build
 nb_execution_show_tb = True
-# No widget manager from a CDN: on a static page a slider has no kernel to talk to, so the
-# cell shows its text form and a note (see _static/custom.css); JupyterLab runs it for real.
+# No widget manager from a CDN: on a static page a slider has no kernel to talk to, so
+# dglab.sphinx_widgets shows what the widget first drew; JupyterLab runs it for real.
 nb_ipywidgets_js = {}
 myst_enable_extensions = ["dollarmath", "colon_fence"]
 myst_heading_anchors = 3

@@ -3,7 +3,7 @@
 ``dglab site`` renders the chosen labs (executed once by myst-nb) into static pages. Chromium
 opens them from disk with every http(s) request blocked, so a page that needed a CDN script, font
 or stylesheet would show it here. Checked: the pages load without script errors; every image has
-pixels; MathJax (shipped, not fetched) typesets the labs' math; the Chinese question is drawn in a
+pixels; a slider shows what it first drew; MathJax (shipped, not fetched) typesets the labs' math; the Chinese question is drawn in a
 CJK font (asked of Chromium itself through the DevTools protocol: which installed font drew those
 glyphs); every internal link, crawled from the landing page, resolves to a file and anchor; search
 finds a lab; no answer or hidden test reaches a page. Screenshots go to ``artifacts/site/``.
@@ -143,6 +143,17 @@ def test_math_is_typeset_by_the_shipped_mathjax(site: SiteBuild, offline: Offlin
     assert page.locator("script[src*='_static/mathjax/']").count() == 1
     assert not offline.external, f"MathJax asked the network for: {sorted(set(offline.external))}"
     print("screenshot:", _shot(page.locator("mjx-container").first, "math"))
+
+
+def test_a_widget_shows_its_first_drawing(site: SiteBuild, offline: OfflinePage) -> None:
+    page = offline.open(_lab_pages(site)[0].as_uri())
+    widget = page.locator(".dglab-widget").first
+    assert "Interactive in JupyterLab" in widget.inner_text()
+    drawing = widget.locator("svg, img").first
+    box = drawing.bounding_box()
+    assert box and box["width"] > 50 and box["height"] > 50, "the widget's first drawing is missing"
+    assert page.locator("script[type='application/vnd.jupyter.widget-view+json']").count() == 0
+    print("screenshot:", _shot(widget, "widget"))
 
 
 def test_chinese_is_drawn_in_a_cjk_font(site: SiteBuild, offline: OfflinePage) -> None:

@@ -1,4 +1,4 @@
-"""The pieces ``dglab site`` stages for Sphinx: the landing page, the labs chosen, the Chinese marking."""
+"""The pieces `dglab site` stages for Sphinx: the landing page, the labs chosen, Chinese marking, static widgets."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from dglab.site import SiteError, choose_labs, landing_page, read_lab_table, readme_intro, refuse_solutions
 from dglab.sphinx_cjk import split_cjk
+from dglab.sphinx_widgets import describe_control, static_widget
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -54,3 +55,32 @@ def test_split_cjk_keeps_every_character_and_marks_only_chinese() -> None:
     assert "".join(p for p, _ in pieces) == text
     assert [p for p, chinese in pieces if chinese] == ["题目：请解释", "动态计算图（", "）的概念"]
     assert split_cjk("plain") == [("plain", False)]
+
+
+def _slider_state() -> dict:
+    """The saved state of ``interact(f, n=IntSlider(3, 0, 6, description="loop count"))``, trimmed."""
+    return {
+        "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_slider", "IPY_MODEL_out"]}},
+        "slider": {"model_name": "IntSliderModel", "state": {"description": "loop count", "value": 3, "min": 0, "max": 6}},
+        "out": {
+            "model_name": "OutputModel",
+            "state": {"outputs": [
+                {"output_type": "stream", "name": "stdout", "text": "n = 3 <nodes>\n"},
+                {"output_type": "display_data", "data": {"image/svg+xml": '<?xml version="1.0"?>\n<svg width="9"></svg>', "text/plain": "SVG"}},
+            ]},
+        },
+    }
+
+
+def test_a_widget_becomes_its_controls_and_first_outputs() -> None:
+    page = static_widget(_slider_state(), "box")
+    assert "loop count = 3 (from 0 to 6)" in page
+    assert "n = 3 &lt;nodes&gt;" in page  # text is escaped
+    assert '<svg width="9"></svg>' in page and "<?xml" not in page
+
+
+def test_selection_controls_and_unknown_models() -> None:
+    dropdown = {"model_name": "DropdownModel", "state": {"description": "dtype", "_options_labels": ["fp32", "bf16"], "index": 1}}
+    assert describe_control(dropdown) == "dtype = bf16 (one of: fp32, bf16)"
+    assert describe_control({"model_name": "LayoutModel", "state": {}}) is None
+    assert "a widget" in static_widget({}, "missing")
