@@ -16,6 +16,8 @@ from docutils.transforms import Transform
 from sphinx.application import Sphinx
 
 LANGUAGE_CLASS = "language-zh-Hans"
+QUESTION_CLASS = "seed-question"  # a quote that opens with 题目 ("question"): the seed's question and its translation
+QUESTION_MARK = "题目"
 # CJK punctuation, Han ideographs (with extension A and compatibility forms) and fullwidth forms.
 CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 _SKIP = (nodes.literal_block, nodes.literal, nodes.raw, nodes.math, nodes.math_block, nodes.comment)
@@ -52,12 +54,16 @@ def _inside_code(node: nodes.Node) -> bool:
 
 
 class MarkChinese(Transform):
-    """Wrap each run of CJK characters in prose in an inline node tagged ``language-zh-Hans``."""
+    """Wrap each run of CJK characters in prose in an inline node tagged ``language-zh-Hans``.
+
+    A block quote that opens with 题目 (the seed's question and its translation) gets the class
+    ``seed-question``, which the site's CSS lays out as two columns, Chinese beside English.
+    """
 
     default_priority = 900
 
     def apply(self, **kwargs: Any) -> None:
-        """Replace every prose text node holding Chinese with marked and unmarked pieces."""
+        """Mark Chinese runs in prose, and the quotes that hold the seed's question."""
         for text in list(self.document.findall(nodes.Text)):
             if not CJK_RUN.search(text) or _inside_code(text):
                 continue
@@ -66,6 +72,9 @@ class MarkChinese(Transform):
                 for piece, chinese in split_cjk(str(text))
             ]
             text.parent.replace(text, parts)
+        for quote in self.document.findall(nodes.block_quote):
+            if quote.astext().lstrip().startswith(QUESTION_MARK):
+                quote["classes"].append(QUESTION_CLASS)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -23,7 +23,10 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints", "jupyter_execute"]
 # Execute each lab once; jupyter-cache reuses the outputs until a code cell changes.
 nb_execution_mode = "cache"
 nb_execution_cache_path = os.environ.get("DGLAB_SITE_CACHE", "../.jupyter_cache")
-nb_execution_timeout = 120
+# Seconds per cell. A lab runs in well under 20 s in all, so 60 s is ample even on a loaded machine;
+# it also bounds a stall seen here after ipywidgets cells (nbclient notices the kernel's reply only
+# when this timeout expires, then goes on with every output intact).
+nb_execution_timeout = 60
 nb_execution_in_temp = True  # files a lab writes land in a temporary folder, not in the site
 nb_execution_raise_on_error = True  # a cell that fails without its raises-exception tag fails the build
 nb_execution_show_tb = True
@@ -41,7 +44,7 @@ html_css_files = ["custom.css"]
 html_show_sourcelink = False
 html_theme_options = {
     "show_toc_level": 2,
-    "use_download_button": False,
+    "use_download_button": True,  # the lab notebook itself, from _sources/
     "use_fullscreen_button": False,
     "home_page_in_toc": True,
     "navigation_with_keys": True,

@@ -5,7 +5,7 @@ opens them from disk with every http(s) request blocked, so a page that needed a
 or stylesheet would show it here. Checked: the pages load without script errors; every image has
 pixels; a slider shows what it first drew; MathJax (shipped, not fetched) typesets the labs' math; the Chinese question is drawn in a
 CJK font (asked of Chromium itself through the DevTools protocol: which installed font drew those
-glyphs); every internal link, crawled from the landing page, resolves to a file and anchor; search
+glyphs), beside its translation; every internal link, crawled from the landing page, resolves to a file and anchor; search
 finds a lab; no answer or hidden test reaches a page. Screenshots go to ``artifacts/site/``.
 """
 
@@ -158,9 +158,13 @@ def test_a_widget_shows_its_first_drawing(site: SiteBuild, offline: OfflinePage)
 
 def test_chinese_is_drawn_in_a_cjk_font(site: SiteBuild, offline: OfflinePage) -> None:
     page = offline.open(_lab_pages(site)[0].as_uri())
-    question = page.locator("blockquote").filter(has_text="题目").first
+    question = page.locator("blockquote.seed-question").first
     chinese = question.locator("span[lang='zh-Hans']").first
     assert chinese.count() == 1, "the Chinese question is not marked lang=zh-Hans"
+    original, translation = (question.locator("p").nth(i).bounding_box() for i in (0, 1))
+    assert translation["x"] > original["x"] + original["width"] / 2 and abs(translation["y"] - original["y"]) < 5, (
+        "the translation is not beside the Chinese question"
+    )
     # Ask Chromium which installed fonts drew the glyphs of that span (not what CSS asked for).
     cdp = offline.context.new_cdp_session(page)
     cdp.send("DOM.enable")

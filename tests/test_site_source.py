@@ -84,3 +84,19 @@ def test_selection_controls_and_unknown_models() -> None:
     assert describe_control(dropdown) == "dtype = bf16 (one of: fp32, bf16)"
     assert describe_control({"model_name": "LayoutModel", "state": {}}) is None
     assert "a widget" in static_widget({}, "missing")
+
+
+def test_the_seed_question_quote_is_marked() -> None:
+    from docutils.frontend import get_default_settings
+    from docutils.parsers.rst import Parser
+    from docutils.utils import new_document
+
+    from dglab.sphinx_cjk import LANGUAGE_CLASS, QUESTION_CLASS, MarkChinese
+
+    document = new_document("test", get_default_settings(Parser))
+    Parser().parse("Intro 题 text.\n\n    **题目：** 请解释 graph.\n\n    *Explain the graph.*\n\n``代码``\n", document)
+    MarkChinese(document).apply()
+    quotes = [q for q in document.findall(lambda n: n.tagname == "block_quote")]
+    assert [q["classes"] for q in quotes] == [[QUESTION_CLASS]]
+    marked = [n.astext() for n in document.findall(lambda n: LANGUAGE_CLASS in n.get("classes", []) if hasattr(n, "get") else False)]
+    assert marked == ["题", "题目：", "请解释"]  # prose only: the literal 代码 keeps its code font
