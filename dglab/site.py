@@ -9,6 +9,7 @@ whose code changed.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ SITE_DIR = "site"
 DEFAULT_OUT = Path(SITE_DIR) / "_build"
 # Markers that only solutions carry; a page must never show them.
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS")
+SITE_PACKAGES = ("sphinx", "myst_nb", "sphinx_book_theme")
 _ROW = re.compile(r"^\|\s*(\d{2})\s*\|\s*(.+?)\s*\|\s*(.+?)\s*\|\s*$")
 _LINK = re.compile(r"^\[(.+)\]\((labs/[^)]+\.ipynb)\)$")
 
@@ -162,6 +164,13 @@ def sphinx_command(source: Path, html: Path, cache: Path) -> list[str]:
     ]
 
 
+def require_site_tools() -> None:
+    """Raise SiteError naming the install command when Sphinx, myst-nb or the theme is missing."""
+    missing = [name for name in SITE_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise SiteError(f"{', '.join(missing)} not installed: run `pip install -e '.[dev]'` (or `make site`).")
+
+
 def build_site(root: Path, only: list[str] | None = None, out: Path | None = None) -> SiteBuild:
     """Render the labs into ``out/html`` (default ``site/_build/html``) and return where and how long.
 
@@ -171,8 +180,9 @@ def build_site(root: Path, only: list[str] | None = None, out: Path | None = Non
         out: the build folder; ``out/source`` is staged, ``out/.jupyter_cache`` keeps executed labs.
 
     Raises:
-        SiteError: a lab is missing or holds answers, or Sphinx failed (its output is in the message).
+        SiteError: the site tools are missing, a lab is missing or holds answers, or Sphinx failed (its output is in the message).
     """
+    require_site_tools()
     out = (out or root / DEFAULT_OUT).resolve()
     notebooks = choose_labs(root, only)
     refuse_solutions(notebooks)

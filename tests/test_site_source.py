@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dglab.site import SiteError, choose_labs, landing_page, read_lab_table, readme_intro, refuse_solutions
+from dglab.site import SiteError, build_site, choose_labs, landing_page, read_lab_table, readme_intro, refuse_solutions
 from dglab.sphinx_cjk import split_cjk
 from dglab.sphinx_widgets import describe_control, static_widget
 
@@ -100,3 +100,21 @@ def test_the_seed_question_quote_is_marked() -> None:
     assert [q["classes"] for q in quotes] == [[QUESTION_CLASS]]
     marked = [n.astext() for n in document.findall(lambda n: LANGUAGE_CLASS in n.get("classes", []) if hasattr(n, "get") else False)]
     assert marked == ["题", "题目：", "请解释"]  # prose only: the literal 代码 keeps its code font
+
+
+def test_missing_site_tools_are_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "myst_nb" else real(name))
+    with pytest.raises(SiteError, match=r"myst_nb not installed: run `pip install -e '\.\[dev\]'`"):
+        build_site(ROOT, only=["01"], out=tmp_path)
+    assert not any(tmp_path.iterdir()), "nothing is staged when the tools are missing"
+
+
+def test_cli_reports_an_unknown_lab(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from dglab.cli import main
+
+    monkeypatch.chdir(ROOT)
+    assert main(["site", "99", "--out", str(tmp_path)]) == 2
+    assert "dglab site: no lab numbered 99" in capsys.readouterr().err
