@@ -68,17 +68,28 @@ class OfflinePage:
         self.failed: list[str] = []
         self.errors: list[str] = []
         self.context.route(re.compile(r"^(https?|wss?)://"), self._refuse)
-        self.page.on("requestfailed", lambda r: r.url in self.external or self.failed.append(r.url))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("requestfailed", self._note_failure)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     def _refuse(self, route: object) -> None:
+        """Abort a request for the network, and remember it."""
         self.external.append(route.request.url)
         route.abort()
 
+    def _note_failure(self, request: object) -> None:
+        """Remember a local file that failed to load (refused network requests are counted apart)."""
+        if request.url not in self.external:
+            self.failed.append(request.url)
+
     def open(self, url: str) -> object:
-        """Load ``url`` and wait until the network is quiet."""
+        """Load ``url``; wait for its fonts and, where the page has math, for MathJax to finish typesetting."""
         self.page.goto(url, wait_until="load")
-        self.page.wait_for_load_state("networkidle")
+        self.page.evaluate(
+            """async () => {
+                await document.fonts.ready;
+                if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+            }"""
+        )
         return self.page
 
     def close(self) -> None:
@@ -165,17 +176,24 @@ def test_chinese_is_drawn_in_a_cjk_font(site: SiteBuild, offline: OfflinePage) -
     assert translation["x"] > original["x"] + original["width"] / 2 and abs(translation["y"] - original["y"]) < 5, (
         "the translation is not beside the Chinese question"
     )
-    # Ask Chromium which installed fonts drew the glyphs of that span (not what CSS asked for).
+    # Ask Chromium which installed fonts drew the glyphs of those spans (not what CSS asked for).
     cdp = offline.context.new_cdp_session(page)
     cdp.send("DOM.enable")
     cdp.send("CSS.enable")
     document = cdp.send("DOM.getDocument", {"depth": -1})
-    node = cdp.send("DOM.querySelector", {"nodeId": document["root"]["nodeId"], "selector": "blockquote span[lang='zh-Hans']"})
-    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
-    drawn = {f["familyName"]: f["glyphCount"] for f in fonts}
+    spans = cdp.send(
+        "DOM.querySelectorAll",
+        {"nodeId": document["root"]["nodeId"], "selector": "blockquote.seed-question span[lang='zh-Hans']"},
+    )["nodeIds"]
+    drawn: dict[str, int] = {}
+    for node_id in spans:
+        for font in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node_id})["fonts"]:
+            drawn[font["familyName"]] = drawn.get(font["familyName"], 0) + font["glyphCount"]
     cjk_glyphs = sum(n for name, n in drawn.items() if CJK_FONT.search(name))
-    text = chinese.inner_text()
-    assert cjk_glyphs >= len(text.strip()), f"{text!r} drawn with {drawn}: no CJK font (apt-get install fonts-noto-cjk)"
+    chinese_chars = sum(len(t.strip()) for t in question.locator("span[lang='zh-Hans']").all_inner_texts())
+    assert chinese_chars > 10 and cjk_glyphs >= chinese_chars, (
+        f"{chinese_chars} Chinese characters drawn with {drawn}: no CJK font (apt-get install fonts-noto-cjk)"
+    )
     print("fonts:", drawn, "screenshot:", _shot(question, "chinese_question"))
 
 
