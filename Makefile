@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test build site clean
+.PHONY: lab test build clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,7 @@ build: $(STAMP)
 
 # The course site: every lab executed once and rendered with its outputs into site/_build/html
 # (Sphinx + myst-nb; works offline). `make site LABS="01 02"` renders only those labs.
+.PHONY: site
 site: $(STAMP)
 	$(BIN)/dglab site $(LABS)
 
