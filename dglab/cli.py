@@ -72,11 +72,12 @@ def cmd_site(args: argparse.Namespace) -> int:
 
     root = find_root()
     try:
-        built = build_site(root, only=args.labs or None, out=args.out)
+        built = build_site(root, only=args.labs or None, out=args.out, fresh=args.fresh)
     except SiteError as error:
         print(f"dglab site: {error}", file=sys.stderr)
         return 2
-    print(f"built {len(built.labs)} labs in {built.seconds:.1f} s: open {built.html}")
+    count = len(built.labs)
+    print(f"built {count} lab{'s' if count != 1 else ''} in {built.seconds:.1f} s: open {built.html}")
     return 0
 
 
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("site", help="render the labs with their outputs into a static site (Sphinx + myst-nb)")
     p.add_argument("labs", nargs="*", help="lab numbers to render (default: all)")
     p.add_argument("--out", type=Path, default=None, help="build folder (default: site/_build); pages go to OUT/html")
+    p.add_argument("--fresh", action="store_true", help="re-execute every lab (the cache only notices changed code cells)")
     p.set_defaults(func=cmd_site)
 
     from dglab.grade import DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY, DEFAULT_TIMEOUT

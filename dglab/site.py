@@ -171,13 +171,15 @@ def require_site_tools() -> None:
         raise SiteError(f"{', '.join(missing)} not installed: run `pip install -e '.[dev]'` (or `make site`).")
 
 
-def build_site(root: Path, only: list[str] | None = None, out: Path | None = None) -> SiteBuild:
+def build_site(root: Path, only: list[str] | None = None, out: Path | None = None, fresh: bool = False) -> SiteBuild:
     """Render the labs into ``out/html`` (default ``site/_build/html``) and return where and how long.
 
     Args:
         root: the course repository.
         only: lab numbers to render (default: every lab in ``labs/``).
         out: the build folder; ``out/source`` is staged, ``out/.jupyter_cache`` keeps executed labs.
+        fresh: forget executed labs first. The cache notices a changed code cell, not a changed
+            ``dglab`` package, so use this after changing what the labs import.
 
     Raises:
         SiteError: the site tools are missing, a lab is missing or holds answers, or Sphinx failed (its output is in the message).
@@ -186,7 +188,9 @@ def build_site(root: Path, only: list[str] | None = None, out: Path | None = Non
     out = (out or root / DEFAULT_OUT).resolve()
     notebooks = choose_labs(root, only)
     refuse_solutions(notebooks)
-    source, html = out / "source", out / "html"
+    source, html, cache = out / "source", out / "html", out / ".jupyter_cache"
+    if fresh and cache.exists():
+        shutil.rmtree(cache)
     stage(root, notebooks, source)
     if html.exists():
         shutil.rmtree(html)
@@ -197,7 +201,7 @@ def build_site(root: Path, only: list[str] | None = None, out: Path | None = Non
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     start = time.perf_counter()
     done = subprocess.run(
-        sphinx_command(source, html, out / ".jupyter_cache"), cwd=source, env=env, capture_output=True, text=True
+        sphinx_command(source, html, cache), cwd=source, env=env, capture_output=True, text=True
     )
     seconds = time.perf_counter() - start
     if done.returncode != 0:
