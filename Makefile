@@ -40,5 +40,11 @@ test-gpu: $(STAMP)
 build: $(STAMP)
 	$(BIN)/dglab build
 
+# The course site: every lab executed once and rendered with its outputs into site/_build/html
+# (Sphinx + myst-nb; works offline). `make site LABS="01 02"` renders only those labs.
+.PHONY: site
+site: $(STAMP)
+	$(BIN)/dglab site $(LABS)
+
 clean:
 	rm -rf $(VENV)

@@ -1,5 +1,5 @@
 """The ``dglab`` command: build labs, fill a student workspace, check a machine, time notebooks,
-run catalogues, grade."""
+run catalogues, grade, render the site."""
 
 from __future__ import annotations
 
@@ -144,6 +144,20 @@ def cmd_workspace(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    from dglab.site import SiteError, build_site
+
+    root = find_root()
+    try:
+        built = build_site(root, only=args.labs or None, out=args.out, fresh=args.fresh)
+    except SiteError as error:
+        print(f"dglab site: {error}", file=sys.stderr)
+        return 2
+    count = len(built.labs)
+    print(f"built {count} lab{'s' if count != 1 else ''} in {built.seconds:.1f} s: open {built.html}")
+    return 0
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     from dglab.grade import run_cli
 
@@ -178,6 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("workspace", help="copy new labs into your workspace (work/); offer updated ones beside your copies")
     p.add_argument("--dir", type=Path, default=None, help="workspace folder (default: work/ in the course repository)")
     p.set_defaults(func=cmd_workspace)
+
+    p = sub.add_parser("site", help="render the labs with their outputs into a static site (Sphinx + myst-nb)")
+    p.add_argument("labs", nargs="*", help="lab numbers to render (default: all)")
+    p.add_argument("--out", type=Path, default=None, help="build folder (default: site/_build); pages go to OUT/html")
+    p.add_argument("--fresh", action="store_true", help="re-execute every lab (the cache only notices changed code cells)")
+    p.set_defaults(func=cmd_site)
 
     from dglab.grade import DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY, DEFAULT_TIMEOUT
 

@@ -17,9 +17,9 @@ def root() -> Path:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say where the browser test left its screenshots, for a person to look at."""
-    shots = ROOT / "artifacts" / "browser"
-    fresh = sorted(p for p in shots.glob("*.png") if p.stat().st_mtime >= _STARTED) if shots.is_dir() else []
+    """Say where the browser tests left their screenshots, for a person to look at."""
+    shots = [ROOT / "artifacts" / "browser", ROOT / "artifacts" / "site"]
+    fresh = sorted(p for folder in shots if folder.is_dir() for p in folder.glob("*.png") if p.stat().st_mtime >= _STARTED)
     if fresh:
         terminalreporter.write_sep("-", "browser screenshots")
         for path in fresh:
