@@ -25,8 +25,6 @@ import sys
 from types import TracebackType
 from typing import Any, Callable, Iterable
 
-import torch
-
 PASS_MARK = "PASSED"
 FAIL_MARK = "NOT YET"
 
@@ -159,7 +157,8 @@ def require(condition: bool, message: str) -> None:
 
 def _closeness_problem(actual: Any, expected: Any, what: str, rtol: float, atol: float) -> str | None:
     """Return why ``actual`` is not close to ``expected``, or None when it is."""
-    if isinstance(expected, torch.Tensor):
+    torch = sys.modules.get("torch")  # only a tensor reference needs torch, and then it is loaded
+    if torch is not None and isinstance(expected, torch.Tensor):
         if not isinstance(actual, torch.Tensor):
             return f"{what} should be a torch.Tensor, got {type(actual).__name__}."
         if tuple(actual.shape) != tuple(expected.shape):
