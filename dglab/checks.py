@@ -166,7 +166,9 @@ def _closeness_problem(actual: Any, expected: Any, what: str, rtol: float, atol:
         ok = torch.allclose(actual.detach().to(expected.dtype).cpu(), expected.detach().cpu(), rtol=rtol, atol=atol)
         return None if ok else f"{what} has the right shape but the wrong values."
     try:
-        value = float(actual)
+        # detach first: float() of a tensor that requires grad warns, and a warning in a check
+        # cell's output costs an honest student the points under nbgrader
+        value = float(actual.detach() if hasattr(actual, "detach") else actual)
     except (TypeError, ValueError, RuntimeError):
         return f"{what} should be a number, got {type(actual).__name__}."
     if not math.isclose(value, float(expected), rel_tol=rtol, abs_tol=atol):

@@ -160,3 +160,11 @@ def test_cell_reporting_lists_every_failing_block(capsys: pytest.CaptureFixture[
     assert "NOT YET: B" not in message and capsys.readouterr().out.strip() == "PASSED: B"
     plain = ast.parse("x = 1")
     assert _ReportAtCellEnd().visit(plain) is plain   # cells without checks are left alone
+
+
+def test_expect_close_on_a_tensor_that_requires_grad_prints_no_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        expect_close(torch.tensor(2.0, requires_grad=True) * 1.0, 2.0, "y")
