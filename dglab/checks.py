@@ -223,6 +223,29 @@ def _resolve(dotted: str) -> tuple[Any, str]:
     raise ValueError(f"forbid: cannot find {dotted!r}; give a dotted name such as 'torch.autograd.grad'.")
 
 
+class _Refusal:
+    """Stands in for a forbidden function: calling it, or reaching through it, refuses.
+
+    Reaching through matters for op packets: ``torch.ops.aten.softplus.default(...)``.
+    """
+
+    def __init__(self, name: str, called: list[str]) -> None:
+        self._name, self._called = name, called
+
+    def _refuse(self) -> ForbiddenCall:
+        if self._name not in self._called:
+            self._called.append(self._name)
+        return ForbiddenCall(f"this exercise asks you to write it without {self._name}.")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise self._refuse()
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        raise self._refuse()
+
+
 class forbid:
     """While active, calling any of the named functions fails the check with a clear message.
 
@@ -240,12 +263,7 @@ class forbid:
         self._saved: list[tuple[Any, str, Any, bool]] = []
 
     def _stand_in(self, name: str) -> Callable[..., Any]:
-        def refuse(*args: Any, **kwargs: Any) -> Any:
-            if name not in self.called:
-                self.called.append(name)
-            raise ForbiddenCall(f"this exercise asks you to write it without {name}.")
-
-        return refuse
+        return _Refusal(name, self.called)
 
     def __enter__(self) -> "forbid":
         self.called = []

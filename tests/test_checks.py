@@ -168,3 +168,12 @@ def test_expect_close_on_a_tensor_that_requires_grad_prints_no_warning() -> None
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         expect_close(torch.tensor(2.0, requires_grad=True) * 1.0, 2.0, "y")
+
+
+def test_forbid_refuses_reaching_through_an_op_packet() -> None:
+    x = torch.zeros(2)
+    with forbid("torch.ops.aten.softplus") as refused:
+        with pytest.raises(ForbiddenCall, match="without torch.ops.aten.softplus"):
+            torch.ops.aten.softplus.default(x, 1, 20)
+    assert refused.called == ["torch.ops.aten.softplus"]
+    assert torch.ops.aten.softplus.default(x, 1, 20).shape == (2,)
