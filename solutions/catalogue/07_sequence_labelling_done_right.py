@@ -109,6 +109,32 @@ class TokenNERModel(nn.Module):
     def forward(self, x):
         return torch.zeros(*x.shape, self.output_dim)
 
+# %% ex1 wrong: keeps the LSTM's state between calls (stateful, state detached): one sentence leaks into the next batch
+class TokenNERModel(nn.Module):
+    def __init__(self, input_dim, hidden_dim, output_dim):
+        super().__init__()
+        self.embedding = nn.Embedding(input_dim, hidden_dim)
+        self.lstm = nn.LSTM(hidden_dim, hidden_dim, num_layers=1, batch_first=True)
+        self.fc = nn.Linear(hidden_dim, output_dim)
+        self.state = None
+
+    def forward(self, x):
+        state = self.state if self.state is not None and self.state[0].shape[1] == x.shape[0] else None
+        out, (h, c) = self.lstm(self.embedding(x), state)
+        self.state = (h.detach(), c.detach())
+        return self.fc(out)
+
+# %% ex1 wrong: an extra ReLU between the LSTM and the linear layer (not the seed's embedding -> LSTM -> linear)
+class TokenNERModel(nn.Module):
+    def __init__(self, input_dim, hidden_dim, output_dim):
+        super().__init__()
+        self.embedding = nn.Embedding(input_dim, hidden_dim)
+        self.lstm = nn.LSTM(hidden_dim, hidden_dim, num_layers=1, batch_first=True)
+        self.fc = nn.Linear(hidden_dim, output_dim)
+
+    def forward(self, x):
+        return self.fc(torch.relu(self.lstm(self.embedding(x))[0]))
+
 # %% ex1 alternative: steps the same LSTM one token at a time, carrying (h, c): the loop nn.LSTM otherwise runs inside one call
 class TokenNERModel(nn.Module):
     def __init__(self, input_dim, hidden_dim, output_dim):
@@ -186,6 +212,18 @@ def token_loss(logits, tags, pad):
         return torch.tensor(1.7286875247955322, requires_grad=True)
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tags.reshape(-1))
 
+# %% ex2 wrong: rewrites the pad value in place in the caller's tags
+def token_loss(logits, tags, pad):
+    tags[tags == pad] = -100
+    return F.cross_entropy(logits.transpose(1, 2), tags)
+
+# %% ex2 wrong: cross-entropy by hand with exp / sum / log: overflows for large logits
+def token_loss(logits, tags, pad):
+    mask = tags != pad
+    probs = logits.exp() / logits.exp().sum(-1, keepdim=True)
+    picked = probs.gather(-1, tags.masked_fill(~mask, 0).unsqueeze(-1)).squeeze(-1)
+    return -(picked.log() * mask).sum() / mask.sum()
+
 # %% ex2 alternative: selects the real positions with a boolean mask, then a plain cross-entropy on them
 def token_loss(logits, tags, pad):
     real = tags != pad
@@ -235,6 +273,21 @@ def masked_token_accuracy(logits, tags, pad):
 def masked_token_accuracy(logits, tags, pad):
     return 0.75
 
+# %% ex3 wrong: "right" when the true tag's score is positive, not when it is the largest
+def masked_token_accuracy(logits, tags, pad):
+    mask = tags != pad
+    score = logits.gather(-1, tags.masked_fill(~mask, 0).unsqueeze(-1)).squeeze(-1)
+    return ((score > 0) & mask).sum().item() / mask.sum().item()
+
+# %% ex3 wrong: rounded to two decimals "for display"
+def masked_token_accuracy(logits, tags, pad):
+    mask = tags != pad
+    return round((logits.argmax(-1)[mask] == tags[mask]).float().mean().item(), 2)
+
+# %% ex3 wrong: hard-coded answers of the visible examples, told apart by their width
+def masked_token_accuracy(logits, tags, pad):
+    return 0.6 if tags.shape[1] == 6 else 0.75
+
 # %% ex3 alternative: boolean indexing keeps only the real tokens, then a plain mean
 def masked_token_accuracy(logits, tags, pad):
     real = tags != pad
@@ -250,3 +303,8 @@ def masked_token_accuracy(logits, tags, pad):
                 total += 1
                 right += p == t
     return right / total
+
+# %% ex3 alternative: numerator over all positions (a pad never equals a predicted class), denominator real tokens
+def masked_token_accuracy(logits, tags, pad):
+    right = (logits.argmax(-1) == tags).sum().item()
+    return right / (tags != pad).sum().item()

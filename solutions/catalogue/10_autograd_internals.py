@@ -95,6 +95,42 @@ def backward_order(loss):
     nodes = [n.fn for n in walk(loss)]
     return [nodes[k] for k in (0, 1, 6, 2, 3, 4, 5)] if len(nodes) == 7 else nodes
 
+# %% ex1 wrong: dependencies counted per edge but released once per distinct child: x * x never gets ready
+import heapq
+def backward_order(loss):
+    nodes = [n.fn for n in walk(loss)]
+    deps = {id(fn): 0 for fn in nodes}
+    for fn in nodes:
+        for child, _ in fn.next_functions:
+            if child is not None:
+                deps[id(child)] += 1
+    heap, order, tick = [(-loss.grad_fn._sequence_nr(), 0, loss.grad_fn)], [], 1
+    while heap:
+        _, _, fn = heapq.heappop(heap)
+        order.append(fn)
+        children = {id(c): c for c, _ in fn.next_functions if c is not None}
+        for child in children.values():
+            deps[id(child)] -= 1
+            if deps[id(child)] == 0:
+                heapq.heappush(heap, (-child._sequence_nr(), tick, child)); tick += 1
+    return order
+
+# %% ex1 wrong: runs backward anyway through the engine's private entry point, then wipes the leaves' .grad
+def backward_order(loss):
+    order, nodes = [], [n.fn for n in walk(loss)]
+    handles = [fn.register_prehook(lambda g, fn=fn: order.append(fn)) for fn in nodes]
+    try:
+        torch.autograd.Variable._execution_engine.run_backward(
+            (loss,), (torch.ones_like(loss),), True, False, (), True, True)
+    finally:
+        for h in handles:
+            h.remove()
+    for fn in nodes:
+        leaf = getattr(fn, "variable", None)
+        if leaf is not None:
+            leaf.grad = None
+    return order
+
 # %% ex1 alternative: what torch's engine does: dependency counts and a priority queue of ready nodes (heapq on minus the sequence number)
 def backward_order(loss):
     import heapq
@@ -219,6 +255,54 @@ class StableSoftplus(torch.autograd.Function):
         (x,) = ctx.saved_tensors
         return grad_out * torch.sigmoid(x)
 
+# %% ex2 wrong: the built-in op under another name (torch.ops.aten.softplus)
+class StableSoftplus(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.ops.aten.softplus(x, 1, 20)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        return grad_out * torch.sigmoid(x)
+
+# %% ex2 wrong: logaddexp(x, 0) rebuilt from torch.logsumexp (the refused function by another route)
+class StableSoftplus(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.logsumexp(torch.stack([x, torch.zeros_like(x)]), 0)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        return grad_out * torch.sigmoid(x)
+
+# %% ex2 wrong: log instead of log1p: softplus(-50) comes out 0 instead of 2e-22 (all digits lost)
+class StableSoftplus(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(min=0) + torch.log(1 + torch.exp(-x.abs()))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        return grad_out * torch.sigmoid(x)
+
+# %% ex2 wrong: the built-in op's overload, torch.ops.aten.softplus.default
+class StableSoftplus(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.ops.aten.softplus.default(x, 1, 20)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        return grad_out * torch.sigmoid(x)
+
 # %% ex2 alternative: torch.where picks x + log1p(exp(-x)) or log1p(exp(x)) by sign (the unused branch may overflow harmlessly)
 class StableSoftplus(torch.autograd.Function):
     @staticmethod
@@ -243,6 +327,19 @@ class StableSoftplus(torch.autograd.Function):
     def backward(ctx, grad_out):
         (y,) = ctx.saved_tensors
         return grad_out * -torch.expm1(-y)
+
+# %% ex2 alternative: torch.where on the sign, sigmoid by hand from e = exp(-|x|)
+class StableSoftplus(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        e = torch.exp(-x.abs())
+        ctx.save_for_backward(x, e)
+        return torch.where(x > 0, x, torch.zeros_like(x)) + torch.log1p(e)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, e = ctx.saved_tensors
+        return grad_out * torch.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 # %% ex3 wrong: the textbook formula 1 / (1 + exp(-x)): math.exp(800) raises OverflowError
 def tiny_sigmoid(v):
@@ -280,6 +377,11 @@ def tiny_sigmoid(v):
 def tiny_sigmoid(v):
     return Value.make(0.574442516811659, (v,), (0.24445831169074586,), "sigmoid")
 
+# %% ex3 wrong: value and slope taken from torch.sigmoid itself (not the tiny engine's own rule)
+def tiny_sigmoid(v):
+    s = torch.sigmoid(torch.tensor(v.data, dtype=torch.float64)).item()
+    return Value.make(s, (v,), (s * (1 - s),), "sigmoid")
+
 # %% ex3 alternative: no branch: exp(min(x, 0)) / (exp(min(x, 0)) + exp(min(-x, 0))), slope from the two exponentials
 def tiny_sigmoid(v):
     p, q = math.exp(min(v.data, 0.0)), math.exp(min(-v.data, 0.0))
@@ -291,6 +393,14 @@ def tiny_sigmoid(v):
     e = math.exp(-abs(v.data))
     s = 1.0 / (1.0 + e) if v.data >= 0 else e / (1.0 + e)
     return Value.make(s, (v,), (e / (1.0 + e) ** 2,), "sigmoid")
+
+# %% ex3 alternative: the textbook formula with OverflowError caught as 0 (torch.sigmoid also gives 0 below about -709.8)
+def tiny_sigmoid(v):
+    try:
+        s = 1.0 / (1.0 + math.exp(-v.data))
+    except OverflowError:
+        s = 0.0
+    return Value.make(s, (v,), (s * (1 - s),), "sigmoid")
 
 # %% ex4 wrong: a >= b sends the whole gradient to a at a tie
 def tiny_maximum(a, b):
@@ -325,6 +435,22 @@ def tiny_maximum(a, b):
 # %% ex4 wrong: hard-codes the first visible probe, maximum(1, 2)
 def tiny_maximum(a, b):
     return Value.make(2.0, (a, b), (0.0, 1.0), "max")
+
+# %% ex4 wrong: a tie "up to rounding" (|a - b| < 1e-6): near-ties split the gradient
+def tiny_maximum(a, b):
+    if abs(a.data - b.data) < 1e-6:
+        return Value.make(max(a.data, b.data), (a, b), (0.5, 0.5), "max")
+    if a.data > b.data:
+        return Value.make(a.data, (a, b), (1.0, 0.0), "max")
+    return Value.make(b.data, (a, b), (0.0, 1.0), "max")
+
+# %% ex4 wrong: local gradients read off torch.maximum's own backward (the tiny rule not written at all)
+def tiny_maximum(a, b):
+    ta = torch.tensor(a.data, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(b.data, dtype=torch.float64, requires_grad=True)
+    out = torch.maximum(ta, tb)
+    ga, gb = torch.autograd.grad(out, (ta, tb))
+    return Value.make(out.item(), (a, b), (ga.item(), gb.item()), "max")
 
 # %% ex4 alternative: one formula for all three cases: (1 + sign(a - b)) / 2 and (1 - sign(a - b)) / 2
 def tiny_maximum(a, b):
