@@ -448,15 +448,13 @@ def test_instrument_marks_hidden_regions():
 
 def test_only_signed_verdicts_count():
     key = b"k" * 32
-    import hashlib as h
-    import hmac as m
-
-    good = b"n1|1|('ex1_check', [], '')"
-    line = m.new(key, good, h.sha256).hexdigest().encode() + b" " + good
-    forged = b"00" * 32 + b" n2|1|('ex2_check', [], '')"
-    other_key = m.new(b"x" * 32, b"n3|1|()", h.sha256).hexdigest().encode() + b" n3|1|()"
-    verdicts = G.verify_verdicts(b"\n".join([line, forged, other_key, b"junk"]), key)
-    assert list(verdicts) == ["n1"] and verdicts["n1"][0][0] is True
+    good = G.sign(key, ("verdict", "n1", True, ("ex1_check", [], "")))
+    forged = "00" * 32 + " ('verdict', 'n2', True, ('ex2_check', [], ''))"
+    other_key = G.sign(b"x" * 32, ("verdict", "n3", True, ()))
+    flag = G.sign(key, ("flag", "gc object lists", True))
+    channel = G.verify_channel([(3, good), (3, forged), (4, other_key), (5, "junk"), (6, flag)], key)
+    assert list(channel.verdicts) == ["n1"] and channel.verdicts["n1"][0][0] is True
+    assert channel.flags == [(6, "gc object lists", True)]
 
 
 def test_parse_memory():
