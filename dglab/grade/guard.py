@@ -303,7 +303,7 @@ def install(boot: dict, channel: int, user_ns: dict) -> None:
         if frame is None and label != "audit hooks":
             return
         refused = label in ALWAYS_REFUSED or (bool(running) and label in REFUSED_IN_CHECK)
-        if label not in flagged or refused:
+        if label not in flagged:  # one line per kind: a loop cannot flood the channel
             flagged.add(label)
             emit(("flag", label, refused))
         if refused:
