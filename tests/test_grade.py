@@ -11,6 +11,7 @@ import contextlib
 import csv
 import hashlib
 import json
+import socket
 import threading
 from pathlib import Path
 
@@ -213,6 +214,66 @@ for path in found:
 print("found", len(found), "files; hidden tests in history:", "HIDDEN" in history)
 '''
 
+TAMPER_INTROSPECT = """
+# tampering: find the guard's key and hook through gc, and the hidden tests' values through frames
+import gc, sys
+stolen = []
+try:
+    for obj in gc.get_objects():
+        if isinstance(obj, bytes) and len(obj) == 32:
+            stolen.append(obj)
+except PermissionError:
+    pass
+for fd in range(3, 40):  # forge a verdict on every descriptor, signed with whatever was found
+    for key in stolen[:5]:
+        try:
+            os.write(fd, b"00" * 32 + b" ('verdict', 'x', True, ('ex2_check', [], ''))\\n")
+        except OSError:
+            pass
+"""
+
+FRAME_PEEK_EX2 = """def grad_cube(x0):
+    import sys
+    try:
+        frame = sys._getframe(1)
+        while frame is not None:  # look for the check's expected values in its caller's frames
+            frame = frame.f_back
+    except PermissionError:
+        pass
+    return 12.0"""
+
+ESCAPE = """
+# escaping: look for the course through the interpreter's path and other processes, phone home,
+# leave a process behind, read the grader's environment, write outside the scratch folder
+import glob, os, socket, subprocess, sys
+from pathlib import Path
+found = []
+for place in [*Path(sys.executable).resolve().parents, *Path(sys.executable).parents]:
+    found += glob.glob(str(place / "solutions" / "98_*.ipynb")) + glob.glob(str(place / "*" / "solutions" / "98_*.ipynb"))
+procs = [p for p in os.listdir("/proc") if p.isdigit()]
+for pid in procs:
+    try:
+        found += glob.glob(os.readlink(f"/proc/{pid}/cwd") + "/solutions/98_*.ipynb")
+    except OSError:
+        pass
+net = "no"
+try:
+    socket.create_connection(("127.0.0.1", PORT), timeout=2).close()
+    net = "yes"
+except OSError:
+    pass
+subprocess.Popen([sys.executable, "-c", "import os, time\\nif os.fork() == 0:\\n    os.setsid(); time.sleep(120)\\n# TOKEN"], start_new_session=True)
+wrote = 0
+for target in [SUBS + "/correct.ipynb", OUT]:
+    try:
+        with open(target, "a") as f:
+            f.write("{}")
+        wrote += 1
+    except OSError:
+        pass
+raise RuntimeError(f"ESCAPE found={len(found)} procs={len(procs)} tmp={len(glob.glob('/tmp/dglab-grade-*'))} net={net} wrote={wrote} secret={os.environ.get('DGLAB_TEST_SECRET')}")
+"""
+
 MEMORY_HOG = "big = torch.empty(2**33, dtype=torch.uint8)  # 8 GiB: over the 4 GiB limit\n" + ANSWERS["ex3"]
 
 UNINTERRUPTIBLE = "import time\nwhile True:\n    try:\n        time.sleep(0.2)\n    except KeyboardInterrupt:\n        pass"
@@ -239,7 +300,12 @@ EXPECTED = {
     "tamper_patch.ipynb": ({"ex1": 2, "ex2": 0, "ex3": 0}, G.OK),
     "tamper_checks_and_output.ipynb": ({"ex1": 2, "ex2": 0, "ex3": 0}, G.OK),
     "tamper_read_solutions.ipynb": ({"ex1": 2, "ex2": 0, "ex3": 0}, G.OK),
+    "tamper_introspect.ipynb": ({"ex1": 2, "ex2": 0, "ex3": 0}, G.OK),
+    "escape.ipynb": ({"ex1": 2, "ex2": 0, "ex3": 0}, G.OK),
+    "link_to_solution.ipynb": ({"ex1": 0, "ex2": 0, "ex3": 0}, G.REFUSED),
 }
+SECRET = "grader-secret-" + "7" * 16
+TOKEN = "dglab-escape-token-" + "5" * 12
 
 
 def write_nb(path: Path, nb) -> None:
@@ -299,10 +365,29 @@ def make_submissions(folder: Path, sol98, lab98) -> None:
             cell.source = "pass" if cell.id == "ex1-check" else f'print("PASSED: {cell.id}")'
     write_nb(folder / "tamper_checks_and_output.ipynb", nb)
     write_nb(folder / "tamper_read_solutions.ipynb", insert_after(fill(lab98, PARTIAL), "ex3", TAMPER_READ))
+    introspect = insert_after(fill(lab98, {**PARTIAL, "ex2": FRAME_PEEK_EX2}), "code-02", "import os\n" + TAMPER_INTROSPECT)
+    write_nb(folder / "tamper_introspect.ipynb", introspect)
+    (folder / "link_to_solution.ipynb").symlink_to(folder.parent / "course" / "solutions" / "98_grader_fixture.ipynb")
+
+
+def add_escape(folder: Path, lab98, port: int, out: Path) -> None:
+    """The escaping submission needs the listener's port and the paths it tries to write."""
+    source = ESCAPE.replace("PORT", str(port)).replace("TOKEN", TOKEN).replace("SUBS", repr(str(folder))).replace("OUT", repr(str(out)))
+    write_nb(folder / "escape.ipynb", insert_after(fill(lab98, PARTIAL), "ex3", source))
 
 
 def digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if not p.is_symlink()}
+
+
+def processes_with(token: str) -> list[int]:
+    """Processes whose command line holds ``token`` (what a submission left running)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if entry.name.isdigit() and token.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -313,6 +398,12 @@ def batch(tmp_path_factory):
     sol98, lab98 = make_course(root)
     subs = base / "submissions"
     make_submissions(subs, sol98, lab98)
+    out, feedback = base / "out" / "grades.csv", base / "out" / "feedback"
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(0.1)
+    add_escape(subs, lab98, listener.getsockname()[1], out)
     stuck = base / "stuck"
     stuck.mkdir()
     write_nb(stuck / "stuck.ipynb", fill(lab98, {**ANSWERS, "ex2": UNINTERRUPTIBLE}))
@@ -328,17 +419,23 @@ def batch(tmp_path_factory):
 
     thread = threading.Thread(target=run_stuck)
     thread.start()
-    out, feedback = base / "out" / "grades.csv", base / "out" / "feedback"
-    with contextlib.chdir(root):
+    with contextlib.chdir(root), pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DGLAB_TEST_SECRET", SECRET)
         code = main([
             "grade", "98", str(subs), "--out", str(out), "--feedback", str(feedback),
             "-j", "3", "--timeout", str(TIMEOUT), "--cell-timeout", str(CELL_TIMEOUT), "--memory", "4G",
         ])
     thread.join()
+    calls = 0
+    with contextlib.suppress(OSError):
+        while listener.accept():
+            calls += 1
+    listener.close()
     rows = {row["student"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
     return {
         "code": code, "rows": rows, "feedback": feedback, "before": before,
         "after": digests(subs) | digests(stuck), "stuck": side["result"], "root": root, "subs": subs,
+        "calls": calls, "leftovers": processes_with(TOKEN),
     }
 
 
@@ -405,6 +502,57 @@ def test_solutions_dir_is_not_readable_from_the_kernel(batch):
     # the reader found nothing, so it could not copy answers; its own code ran (ex1 passed)
     row = batch["rows"]["tamper_read_solutions.ipynb"]
     assert float(row["ex1"]) == 2 and float(row["ex2"]) == 0 and float(row["ex3"]) == 0
+
+
+def test_the_sandbox_hides_the_course_other_processes_the_network_and_the_graders_environment(batch):
+    text = (batch["feedback"] / "escape.md").read_text(encoding="utf-8")
+    line = next(ln for ln in text.splitlines() if "ESCAPE" in ln)
+    fields = dict(item.split("=", 1) for item in line.split("ESCAPE ", 1)[1].split()[:6])
+    assert fields["found"] == "0" and fields["net"] == "no" and fields["wrote"] == "0", line
+    assert fields["tmp"] == "1" and int(fields["procs"]) < 10, line  # its own scratch folder, its own processes
+    assert fields["secret"].startswith("None") and SECRET not in text, line
+    assert batch["calls"] == 0
+    assert batch["leftovers"] == []  # the double-forked, setsid process died with the sandbox
+
+
+def test_reaching_into_the_interpreter_is_refused_and_marked_for_review(batch):
+    rows = batch["rows"]
+    review = rows["tamper_introspect.ipynb"]["review"]
+    assert "refused:" in review and "gc object lists" in review and "frame access" in review, review
+    assert "subprocesses" in rows["escape.ipynb"]["review"]
+    for honest in ("correct.ipynb", "solution_itself.ipynb", "unmodified.ipynb", "partial.ipynb"):
+        assert rows[honest]["review"] == "", (honest, rows[honest]["review"])
+
+
+def test_a_link_to_the_solution_is_refused(batch):
+    row = batch["rows"]["link_to_solution.ipynb"]
+    assert row["status"] == G.REFUSED and "symbolic link" in row["reason"]
+
+
+@pytest.fixture(scope="module")
+def sharded(batch, tmp_path_factory):
+    """A small batch graded at once and as three shards merged (only one notebook needs a kernel)."""
+    base = tmp_path_factory.mktemp("shards")
+    subs = base / "subs"
+    subs.mkdir()
+    for name in ("unmodified.ipynb", "notes.txt", "photo.png", "broken_json.ipynb", "other_lab.ipynb", "empty.ipynb"):
+        (subs / name).write_bytes((batch["subs"] / name).read_bytes())
+    (subs / "=formula.txt").write_text("=1+1")
+    common = ["--timeout", str(TIMEOUT), "--cell-timeout", str(CELL_TIMEOUT)]
+    with contextlib.chdir(batch["root"]):
+        assert main(["grade", "98", str(subs), "--out", str(base / "all.csv"), "--feedback", str(base / "fb_all"), *common]) == 0
+        for k in (1, 2, 3):
+            assert main(["grade", "98", str(subs), "--out", str(base / f"{k}.csv"), "--feedback", str(base / "fb_shards"), "--shard", f"{k}/3", *common]) == 0
+        assert main(["grade-merge", *[str(base / f"{k}.csv") for k in (1, 2, 3)], "--out", str(base / "merged.csv")]) == 0
+    return base
+
+
+def test_three_shards_merged_equal_one_batch(sharded):
+    assert (sharded / "merged.csv").read_bytes() == (sharded / "all.csv").read_bytes()
+    shard_rows = [len((sharded / f"{k}.csv").read_text().splitlines()) - 1 for k in (1, 2, 3)]
+    assert sorted(shard_rows) == [2, 2, 3]
+    names = lambda folder: {p.name: p.read_bytes() for p in (sharded / folder).iterdir()}  # noqa: E731
+    assert names("fb_shards") == names("fb_all")
 
 
 # --------------------------------------------------------------- no kernel needed
