@@ -1,4 +1,5 @@
-"""The ``dglab`` command: build labs, check a machine, time notebooks."""
+"""The ``dglab`` command: build labs, fill a student workspace, check a machine, time notebooks,
+run catalogues, grade."""
 
 from __future__ import annotations
 
@@ -30,10 +31,37 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"{verb}: {item.lab.relative_to(root)} ({item.reason})")
     if args.check and stale:
         print("labs/ is out of date: run `dglab build` and commit labs/.", file=sys.stderr)
-        return 1
     if not stale:
         print("labs/ is up to date.")
-    return 0
+    rules = check_rules(root, [n.zfill(2) for n in args.labs] or None)
+    for line in rules:
+        print(f"rule: {line}", file=sys.stderr)
+    return 1 if args.check and (stale or rules) else 0
+
+
+def check_rules(root: Path, only: list[str] | None) -> list[str]:
+    """Return every broken lab rule: check cells that borrow names, catalogues that fall short."""
+    import nbformat
+
+    from dglab import catalogue
+    from dglab.build import solution_notebooks
+    from dglab.lint import borrowed_names
+
+    found = []
+    for path in solution_notebooks(root):
+        if only is not None and path.name[:2] not in only:
+            continue
+        nb = nbformat.read(path, as_version=4)
+        for index, grade_id, names in borrowed_names(nb):
+            found.append(
+                f"{path.name}, cell {index} ({grade_id}) reads {', '.join(names)}, defined by an earlier cell: "
+                "build check values inside the check cell, a student can redefine these."
+            )
+        try:
+            found += catalogue.problems(nb, catalogue.read(path), catalogue.catalogue_path(path).relative_to(root).as_posix())
+        except catalogue.CatalogueError as error:
+            found.append(str(error))
+    return found
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -47,24 +75,69 @@ def cmd_times(args: argparse.Namespace) -> int:
     import nbformat
 
     from dglab.build import solution_notebooks
-    from dglab.notebooks import cell_seconds, execute
+    from dglab.notebooks import Timing, cell_seconds, execute, timings_table
 
     root = find_root()
     paths = [Path(p) for p in args.notebooks] or solution_notebooks(root)
-    total, worst = 0.0, 0.0
+    rows = []
     for path in paths:
         if not path.is_file():
             print(f"dglab times: {path}: no such notebook", file=sys.stderr)
             return 2
         nb = nbformat.read(path, as_version=4)
         seconds = execute(nb, path.parent.resolve(), cell_timeout=args.cell_timeout)
-        total += seconds
-        worst = max(worst, seconds)
-        flag = "  OVER BUDGET" if seconds > args.budget else ""
         slowest = max(cell_seconds(nb), key=lambda item: item[1], default=(0, 0.0))
-        print(f"{seconds:7.1f} s  {path}  (slowest cell {slowest[0]}: {slowest[1]:.1f} s){flag}", flush=True)
-    print(f"{total:7.1f} s  total for {len(paths)} notebooks (slowest {worst:.1f} s, budget {args.budget:.0f} s each)")
-    return 1 if worst > args.budget else 0
+        rows.append(Timing(str(path), seconds, slowest[0], slowest[1]))
+        print(f"{seconds:7.1f} s  {path}  (slowest cell {slowest[0]}: {slowest[1]:.1f} s)", file=sys.stderr, flush=True)
+    table = timings_table(rows, budget=args.budget)
+    print(table)
+    if args.markdown:
+        args.markdown.write_text(table + "\n", encoding="utf-8")
+    return 1 if max((r.seconds for r in rows), default=0.0) > args.budget else 0
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    from dglab import catalogue
+    from dglab.build import solution_notebooks
+
+    root = find_root()
+    only = [n.zfill(2) for n in args.labs] or None
+    failed = 0
+    for path in solution_notebooks(root):
+        if (only is not None and path.name[:2] not in only) or not catalogue.catalogue_path(path).exists():
+            continue
+        verdicts = catalogue.run_notebook(path, cell_timeout=args.cell_timeout)
+        failed += sum(not v.ok for v in verdicts)
+        print(f"## {path.name}\n{catalogue.report(verdicts)}\n", flush=True)
+    print(f"{failed} catalogue entries judged wrongly." if failed else "every catalogue entry was judged as it should be.")
+    return 1 if failed else 0
+
+
+def _shown(path: Path) -> str:
+    """Return ``path`` relative to the current folder when it lies inside it, else as given."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def cmd_workspace(args: argparse.Namespace) -> int:
+    from dglab.workspace import WORKSPACE, WorkspaceError, sync
+
+    root = find_root()
+    workspace = args.dir or root / WORKSPACE
+    try:
+        actions = sync(root / "labs", workspace)
+    except WorkspaceError as error:
+        print(f"dglab workspace: {error}", file=sys.stderr)
+        return 2
+    for action in actions:
+        if action.kind == "copied":
+            print(f"copied:  {_shown(action.written)}")
+        else:
+            print(f"offered: {_shown(action.written)} (the course updated this lab; your {action.lab.name} is untouched)")
+    print(f"{_shown(workspace)}/ holds your copies of the labs: {len(actions)} file(s) added, none overwritten.")
+    return 0
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -96,7 +169,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("notebooks", nargs="*", help="notebook paths (default: solutions/*.ipynb)")
     p.add_argument("--budget", type=float, default=20.0, help="seconds allowed per notebook (default 20)")
     p.add_argument("--cell-timeout", type=int, default=120, help="seconds allowed per cell (default 120)")
+    p.add_argument("--markdown", type=Path, metavar="FILE", help="also write the table to FILE")
     p.set_defaults(func=cmd_times)
+
+    p = sub.add_parser("catalogue", help="run each exercise's wrong answers and alternatives through its checks")
+    p.add_argument("labs", nargs="*", help="lab numbers (default: every lab with a catalogue)")
+    p.add_argument("--cell-timeout", type=int, default=120, help="seconds allowed per cell (default 120)")
+    p.set_defaults(func=cmd_catalogue)
+
+    p = sub.add_parser("workspace", help="copy new labs into your workspace (work/); offer updated ones beside your copies")
+    p.add_argument("--dir", type=Path, default=None, help="workspace folder (default: work/ in the course repository)")
+    p.set_defaults(func=cmd_workspace)
 
     from dglab.grade import DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY, DEFAULT_TIMEOUT
 

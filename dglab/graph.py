@@ -8,6 +8,7 @@ exists and with matplotlib otherwise, so a notebook never fails for lack of grap
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -159,9 +160,17 @@ def print_graph(tensor: torch.Tensor, names: Mapping[str, torch.Tensor] | torch.
     print(graph_text(tensor, names))
 
 
+NO_GRAPHVIZ_ENV = "DGLAB_NO_GRAPHVIZ"
+
+
+def node_name(fn: Any) -> str:
+    """Return the class name of an autograd node, or ``"None"`` (its repr holds a memory address)."""
+    return "None" if fn is None else type(fn).__name__
+
+
 def has_dot() -> bool:
-    """Return whether graphviz's ``dot`` binary is on the PATH."""
-    return shutil.which("dot") is not None
+    """Return whether graphviz's ``dot`` binary is on the PATH (and not switched off for a test run)."""
+    return shutil.which("dot") is not None and not os.environ.get(NO_GRAPHVIZ_ENV)
 
 
 def to_graphviz(nodes: list[Node], show_saved: bool = True) -> Any:
@@ -260,3 +269,26 @@ def draw_graph(
     if backend == "graphviz" or (backend == "auto" and has_dot()):
         return to_graphviz(nodes, show_saved)
     return to_matplotlib(nodes, show_saved)
+
+
+def show_graph(
+    tensor: torch.Tensor,
+    names: Mapping[str, torch.Tensor] | torch.nn.Module | None = None,
+    show_saved: bool = True,
+    backend: str = "auto",
+) -> None:
+    """Draw the graph behind ``tensor`` (see :func:`draw_graph`) and display it in the notebook.
+
+    A graphviz drawing is shown as SVG only and a matplotlib figure as an image, so the cell's
+    text output holds no object repr (and no memory address): it is the same on every run.
+    """
+    from IPython.display import SVG, display
+
+    drawing = draw_graph(tensor, names, show_saved, backend)
+    if hasattr(drawing, "pipe"):
+        display(SVG(drawing.pipe(format="svg", encoding="utf-8")))
+    else:
+        import matplotlib.pyplot as plt
+
+        display(drawing)
+        plt.close(drawing)

@@ -6,12 +6,17 @@ judge a check cell the same way.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
 from dglab.build import cell_role
@@ -29,6 +34,25 @@ class CheckResult:
     message: str
 
 
+@contextmanager
+def ipc_kernel_manager(kernel_name: str = "python3") -> Iterator[KernelManager]:
+    """Yield a kernel manager that talks to its kernel over Unix sockets in a private folder.
+
+    Over TCP the client picks free ports and the kernel binds them later, so two kernels
+    started at once can race for a port; Unix sockets in a folder of their own cannot collide.
+    """
+    folder = tempfile.mkdtemp(prefix="dglab-kernel-")  # short: a socket path has ~100 bytes
+    try:
+        yield KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(Path(folder) / "kernel"))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def client_for(nb: nbformat.NotebookNode, cwd: Path, km: KernelManager, cell_timeout: int = 120) -> NotebookClient:
+    """Return an nbclient client that runs ``nb`` in ``cwd`` with ``km``'s kernel."""
+    return NotebookClient(nb, km=km, timeout=cell_timeout, resources={"metadata": {"path": str(cwd)}})
+
+
 def execute(
     nb: nbformat.NotebookNode,
     cwd: Path,
@@ -38,17 +62,35 @@ def execute(
     """Run every cell of ``nb`` in place in a fresh kernel; return the wall time in seconds.
 
     Cells tagged ``raises-exception`` may fail; any other failing cell raises
-    ``nbclient.exceptions.CellExecutionError``.
+    ``nbclient.exceptions.CellExecutionError``; a cell over ``cell_timeout`` raises
+    ``nbclient.exceptions.CellTimeoutError``.
     """
-    client = NotebookClient(
-        nb,
-        timeout=cell_timeout,
-        kernel_name=kernel_name,
-        resources={"metadata": {"path": str(cwd)}},
-    )
-    start = time.perf_counter()
-    client.execute()
-    return time.perf_counter() - start
+    with ipc_kernel_manager(kernel_name) as km:
+        start = time.perf_counter()
+        client_for(nb, cwd, km, cell_timeout).execute()
+        return time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long one notebook took, and its slowest cell."""
+
+    notebook: str
+    seconds: float
+    slowest_cell: int | None = None  # None when only the notebook's total is known
+    slowest_seconds: float = 0.0
+
+
+def timings_table(rows: list[Timing], budget: float | None = None) -> str:
+    """Format notebook timings as a Markdown table, slowest first, with a total line."""
+    lines = ["| notebook | seconds | slowest cell |", "|---|---:|---|"]
+    for row in sorted(rows, key=lambda r: -r.seconds):
+        over = " **over budget**" if budget is not None and row.seconds > budget else ""
+        slowest = "" if row.slowest_cell is None else f"cell {row.slowest_cell}: {row.slowest_seconds:.1f} s"
+        lines.append(f"| {row.notebook} | {row.seconds:.1f}{over} | {slowest} |")
+    total = sum(r.seconds for r in rows)
+    lines.append(f"| **total, {len(rows)} notebooks** | {total:.1f} | |")
+    return "\n".join(lines)
 
 
 def cell_seconds(nb: nbformat.NotebookNode) -> list[tuple[int, float]]:

@@ -94,6 +94,49 @@ def time_fn(
     return timer.blocked_autorange(min_run_time=min_run_time)
 
 
+def fastest_times(
+    candidates: dict[str, Callable[[], Any]],
+    rounds: int = 4,
+    min_run_time: float = 0.02,
+    num_threads: int = 1,
+) -> dict[str, float]:
+    """Time several callables fairly: interleaved rounds, keeping each one's fastest block.
+
+    Other programs can only slow a block down, so the fastest block over rounds that alternate
+    the order of the candidates is the steadiest estimate when the machine is shared.
+
+    Args:
+        candidates: name -> a callable with no arguments (use a lambda or functools.partial).
+        rounds: how many times every candidate is timed; the order flips each round.
+        min_run_time: seconds of repeated calls in one block.
+        num_threads: intra-op threads while timing (one gives stable small-op timings).
+
+    Returns:
+        name -> seconds per call of its fastest block.
+    """
+    if not candidates:
+        raise ValueError("fastest_times needs at least one candidate to time.")
+    if rounds < 1:
+        raise ValueError(f"rounds must be at least 1, got {rounds}.")
+    best = {name: float("inf") for name in candidates}
+    for r in range(rounds):
+        for name in (list(candidates) if r % 2 == 0 else list(candidates)[::-1]):
+            blocks = time_fn(candidates[name], min_run_time=min_run_time, num_threads=num_threads).times
+            best[name] = min(best[name], min(blocks))
+    return best
+
+
+def one_thread() -> int:
+    """Use one intra-op thread for the rest of the notebook; return the previous count.
+
+    Tiny tensors gain nothing from a second thread, and on a busy 2-core machine two threads
+    made small-op loops 10-40x slower and their timings bimodal; one thread is steady.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    return before
+
+
 def _storage_keys(tensors: Iterable[torch.Tensor]) -> set[tuple[str, int]]:
     """Return (device, data pointer) keys for the storages behind ``tensors``."""
     return {(str(t.device), t.untyped_storage().data_ptr()) for t in tensors}

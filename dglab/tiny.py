@@ -2,8 +2,11 @@
 
 Each operation builds a new :class:`Value` that remembers its parents and a closure that
 pushes its gradient back to them; the backward rule sits right beside the forward.
-:meth:`Value.backward` visits the graph in reverse topological order, exactly the
-order PyTorch's engine uses. :func:`check_against_torch` runs the same Python function
+:meth:`Value.backward` visits the graph in a reverse topological order found by depth-first
+search: every node runs after all nodes that use it, which is all correctness needs. It is not
+PyTorch's order: on one thread torch's engine runs ready nodes by decreasing sequence number
+(creation order), so where the graph branches the two may visit siblings in a different order
+(Lab 10 compares them). :func:`check_against_torch` runs the same Python function
 on tiny values and on float64 torch tensors and compares values and gradients.
 """
 

@@ -21,7 +21,7 @@ SOLUTION_CELL = """def double(x):
     ### END SOLUTION"""
 
 CHECK_CELL = """with check("Exercise 1"):
-    expect(double(2) == 4, "no")
+    expect(double(2) == 4 and double(3) == 6, "no")
 ### BEGIN HIDDEN TESTS
 with check("Exercise 1 (hidden)"):
     expect(double(5) == 10, "no")
@@ -33,7 +33,7 @@ def _solution() -> nbformat.NotebookNode:
     ex.metadata["nbgrader"] = {"solution": True, "grade": False, "grade_id": "ex1"}
     ck = new_code_cell(CHECK_CELL, id="ex1-check")
     ck.metadata["nbgrader"] = {"solution": False, "grade": True, "grade_id": "ex1_check", "points": 2}
-    plain = new_code_cell("print(1)", id="plain")
+    plain = new_code_cell("from dglab.checks import check, expect\nprint(1)", id="plain")
     plain.outputs = [nbformat.v4.new_output("stream", text="1\n")]
     plain.execution_count = 3
     return new_notebook(cells=[new_markdown_cell("# Lab 97", id="md"), plain, ex, ck])
@@ -41,7 +41,7 @@ def _solution() -> nbformat.NotebookNode:
 
 def test_student_source_stubs_and_hides() -> None:
     assert student_source(SOLUTION_CELL) == "def double(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
-    assert student_source(CHECK_CELL) == 'with check("Exercise 1"):\n    expect(double(2) == 4, "no")'
+    assert student_source(CHECK_CELL) == 'with check("Exercise 1"):\n    expect(double(2) == 4 and double(3) == 6, "no")'
 
 
 def test_make_lab_clears_tags_and_keeps_solution_intact() -> None:
@@ -77,9 +77,28 @@ def test_exercise_without_solution_region() -> None:
         make_lab(nb, "97_x.ipynb")
 
 
+CATALOGUE = """# %% ex1 wrong: adds instead of doubling
+def double(x):
+    return x + 1
+
+# %% ex1 wrong: returns the visible answer
+def double(x):
+    return 4
+
+# %% ex1 wrong: squares
+def double(x):
+    return x * x
+
+# %% ex1 alternative: a shift
+def double(x):
+    return x << 1
+"""
+
+
 def _course(tmp_path: Path) -> Path:
-    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / "catalogue").mkdir(parents=True)
     nbformat.write(_solution(), tmp_path / "solutions" / "97_demo.ipynb")
+    (tmp_path / "solutions" / "catalogue" / "97_demo.py").write_text(CATALOGUE)
     return tmp_path
 
 
@@ -112,6 +131,21 @@ def test_cli_check_exit_codes(tmp_path: Path) -> None:
     assert "Traceback" not in broken.stderr
 
 
+def test_cli_check_reports_broken_rules(tmp_path: Path) -> None:
+    root = _course(tmp_path)
+    assert _dglab("build", cwd=root).returncode == 0
+    nb = nbformat.read(root / "solutions" / "97_demo.ipynb", as_version=4)
+    nb.cells[1].source += "\nreference = 4"
+    nb.cells[3].source = 'with check("Exercise 1"):\n    expect(double(2) == reference, "no")'
+    nbformat.write(nb, root / "solutions" / "97_demo.ipynb")
+    (root / "solutions" / "catalogue" / "97_demo.py").write_text(CATALOGUE.split("# %% ex1 wrong: squares")[0])
+    assert _dglab("build", cwd=root).returncode == 0
+    result = _dglab("build", "--check", cwd=root)
+    assert result.returncode == 1
+    assert "cell 3 (ex1_check) reads reference, defined by an earlier cell" in result.stderr
+    assert "ex1 has 2 wrong answers and 0 alternatives; it needs at least 3 and 1" in result.stderr
+
+
 def test_cli_outside_a_course(tmp_path: Path) -> None:
     result = _dglab("build", cwd=tmp_path)
     assert result.returncode != 0 and "no 'solutions/' folder" in result.stderr
@@ -129,14 +163,19 @@ def test_notebooks_committed_without_outputs() -> None:
         assert not with_output, f"{path.name}: cells {with_output} have stored outputs"
 
 
+@pytest.mark.notebooks
 def test_times_reports_each_notebook_and_its_slowest_cell(tmp_path: Path) -> None:
     nb = new_notebook(cells=[new_code_cell("x = 1", id="a"), new_code_cell("import time; time.sleep(0.3)", id="b")])
     (tmp_path / "solutions").mkdir()
     path = tmp_path / "solutions" / "97_demo.ipynb"
     nbformat.write(nb, path)
-    result = _dglab("times", "--budget", "60", cwd=tmp_path)
+    table = tmp_path / "times.md"
+    result = _dglab("times", "--budget", "60", "--markdown", str(table), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "solutions/97_demo.ipynb  (slowest cell 1: 0." in lines[0]
-    assert "total for 1 notebooks" in lines[-1]
+    assert lines[:2] == ["| notebook | seconds | slowest cell |", "|---|---:|---|"]
+    assert lines[2].startswith("| ") and "solutions/97_demo.ipynb |" in lines[2] and "| cell 1: 0." in lines[2]
+    assert lines[-1].startswith("| **total, 1 notebooks** |")
+    assert table.read_text().splitlines() == lines
+    assert "Kernel is running over TCP" not in result.stderr   # kernels talk over Unix sockets
     assert nbformat.read(path, as_version=4).cells[0].outputs == []  # the file itself is not written

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 import torch
 
-from dglab.checks import ExerciseFailed, check, expect, expect_close, expect_in, expect_type
+from dglab.checks import (
+    ExerciseFailed,
+    ForbiddenCall,
+    _ReportAtCellEnd,
+    check,
+    expect,
+    expect_close,
+    expect_in,
+    expect_type,
+    forbid,
+    require,
+)
 
 
 def test_pass_prints_passed(capsys: pytest.CaptureFixture[str]) -> None:
@@ -68,3 +81,82 @@ def test_expect_type_and_in() -> None:
     with pytest.raises(AssertionError) as info:
         expect_in("c", ["a", "b"], "answer")
     assert "'a'" not in str(info.value)
+
+
+def test_soft_expectations_report_every_failure_in_a_block() -> None:
+    with pytest.raises(ExerciseFailed) as info:
+        with check("Exercise 4", hint="h"):
+            expect(False, "first problem")
+            expect_close(1.0, 2.0, "second value")
+            expect_in("z", "ab", "third")
+            expect(True, "never shown")
+    lines = str(info.value).splitlines()
+    assert [line for line in lines if "why:" in line] == [
+        "  why:  first problem",
+        "  why:  second value = 1 is not the expected value.",
+        "  why:  third = 'z' is not right.",
+    ]
+
+
+def test_require_and_expect_type_end_the_block() -> None:
+    reached = []
+    with pytest.raises(ExerciseFailed, match="must be a tuple"):
+        with check("Exercise 5"):
+            require(False, "must be a tuple")
+            reached.append(1)
+    with pytest.raises(ExerciseFailed, match="should be of type int"):
+        with check("Exercise 5"):
+            expect_type("3", int, "n")
+            reached.append(2)
+    assert reached == []
+
+
+def test_forbid_refuses_the_shortcut_even_when_caught() -> None:
+    x = torch.tensor(2.0, requires_grad=True)
+
+    def shortcut() -> torch.Tensor:
+        try:
+            return torch.autograd.grad(x * x, x)[0]
+        except AssertionError:
+            return torch.tensor(4.0)   # a fallback that hides the refusal
+
+    with pytest.raises(ExerciseFailed, match="without torch.autograd.grad"):
+        with check("Exercise 6", forbid=["torch.autograd.grad"]):
+            expect_close(shortcut(), 4.0, "grad")
+    assert torch.autograd.grad(x * x, x)[0].item() == 4.0   # restored afterwards
+    with forbid("torch.Tensor.backward"):
+        with pytest.raises(ForbiddenCall, match="without torch.Tensor.backward"):
+            (x * x).backward()
+    (x * x).backward()   # restored: Tensor.backward is a class attribute again
+    with pytest.raises(ValueError, match="cannot find"):
+        forbid("torch.no_such_function").__enter__()
+
+
+def test_forbid_replaces_names_imported_into_the_notebook(monkeypatch: pytest.MonkeyPatch) -> None:
+    import __main__
+
+    from torch.nn.functional import softmax
+
+    monkeypatch.setattr(__main__, "my_softmax", softmax, raising=False)
+    with forbid("torch.nn.functional.softmax"):
+        with pytest.raises(ForbiddenCall):
+            __main__.my_softmax(torch.zeros(2), dim=0)
+    assert __main__.my_softmax is softmax
+
+
+def test_cell_reporting_lists_every_failing_block(capsys: pytest.CaptureFixture[str]) -> None:
+    source = (
+        "with check('A'):\n    expect(False, 'a is wrong')\n"
+        "with check('B'):\n    expect(True, '')\n"
+        "with check('C', hint='look again'):\n    raise ValueError('boom')\n"
+    )
+    tree = _ReportAtCellEnd().visit(ast.parse(source))
+    namespace = {"check": check, "expect": expect}
+    with pytest.raises(ExerciseFailed) as info:
+        exec(compile(tree, "<cell>", "exec"), namespace)
+    message = str(info.value)
+    assert "NOT YET: A" in message and "a is wrong" in message
+    assert "NOT YET: C" in message and "ValueError: boom" in message and "hint: look again" in message
+    assert "NOT YET: B" not in message and capsys.readouterr().out.strip() == "PASSED: B"
+    plain = ast.parse("x = 1")
+    assert _ReportAtCellEnd().visit(plain) is plain   # cells without checks are left alone

@@ -124,3 +124,18 @@ def test_graphviz_renders_svg(mlp: tuple[torch.nn.Module, torch.Tensor]) -> None
     assert repr(dot) == f"<autograd graph: {len(graph.walk(y))} nodes>"  # no address in notebook output
     svg = dot.pipe(format="svg").decode()
     assert "<svg" in svg and "SumBackward0" in svg and "0.weight" in svg and "result" in svg
+
+
+def test_node_name_and_show_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    import IPython.display
+
+    from dglab.graph import NO_GRAPHVIZ_ENV, node_name, show_graph
+
+    x = torch.ones(2, requires_grad=True)
+    y = (x * 2).sum()
+    assert node_name(y.grad_fn) == "SumBackward0" and node_name(None) == "None"
+    shown: list[object] = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    monkeypatch.setenv(NO_GRAPHVIZ_ENV, "1")   # the matplotlib path, whatever is installed
+    show_graph(y, {"x": x})
+    assert type(shown[-1]).__name__ == "Figure"

@@ -151,3 +151,34 @@ def test_cuda_allocator_stats_on_gpu() -> None:  # pragma: no cover - runs on GP
     report = profiling.measure_memory(lambda: (x * 2).sum())
     assert report.allocator is not None and report.allocator["peak"] >= 1024 * 1024 * 4
     assert profiling.cuda_allocator_stats()["allocated"] > 0
+
+
+def test_fastest_times_keeps_each_candidates_fastest_block() -> None:
+    import time
+
+    from dglab.profiling import fastest_times
+
+    calls = {"fast": 0, "slow": 0}
+
+    def fast() -> None:
+        calls["fast"] += 1
+
+    def slow() -> None:
+        calls["slow"] += 1
+        time.sleep(0.001)
+
+    best = fastest_times({"fast": fast, "slow": slow}, rounds=2, min_run_time=0.01)
+    assert set(best) == {"fast", "slow"} and best["slow"] > 0.001 > best["fast"] > 0
+    assert calls["fast"] > 0 and calls["slow"] > 0
+    with pytest.raises(ValueError, match="at least one candidate"):
+        fastest_times({})
+
+
+def test_one_thread_returns_the_previous_count() -> None:
+    from dglab.profiling import one_thread
+
+    before = torch.get_num_threads()
+    try:
+        assert one_thread() == before and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

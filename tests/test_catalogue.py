@@ -1,0 +1,112 @@
+"""The catalogue: parsing, the coverage rule, judging, and a run through a real kernel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from dglab import catalogue
+from dglab.catalogue import ALTERNATIVE, WRONG, CatalogueError, Entry, Exercise, Outcome
+
+TEXT = """# preface: not an entry
+# %% ex1 wrong: adds one
+def double(x):
+    return x + 1
+
+# %% ex1 alternative: shifts
+def double(x):
+    return x << 1
+"""
+
+
+def test_parse_splits_entries_and_keeps_notes() -> None:
+    entries = catalogue.parse(TEXT)
+    assert [(e.grade_id, e.kind, e.note, e.line) for e in entries] == [("ex1", WRONG, "adds one", 2), ("ex1", ALTERNATIVE, "shifts", 6)]
+    assert entries[0].source == "def double(x):\n    return x + 1"
+
+
+def test_parse_names_a_bad_header() -> None:
+    with pytest.raises(CatalogueError, match="cat.py, line 3: a header must read"):
+        catalogue.parse("# %% ex1 wrong: fine\nx = 1\n# %% ex1 right: no such kind\n", "cat.py")
+
+
+def _nb(*ids: str) -> nbformat.NotebookNode:
+    cells = []
+    for grade_id in ids:
+        cell = nbformat.v4.new_code_cell("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION")
+        cell.metadata["nbgrader"] = {"solution": True, "grade": False, "grade_id": grade_id}
+        check = nbformat.v4.new_code_cell("with check('x'):\n    expect(double(2) == 4, 'no')\n### BEGIN HIDDEN TESTS\nexpect(double(3) == 6, 'no')\n### END HIDDEN TESTS")
+        check.metadata["nbgrader"] = {"solution": False, "grade": True, "grade_id": f"{grade_id}_check"}
+        cells += [cell, check]
+    return nbformat.v4.new_notebook(cells=cells)
+
+
+def test_problems_enforce_three_wrong_and_one_alternative() -> None:
+    entries = catalogue.parse(TEXT) + [Entry("ex9", WRONG, "n", "x = 1", 40), Entry("ex1", WRONG, "n", "def (", 50)]
+    found = catalogue.problems(_nb("ex1", "ex2"), entries, "cat.py")
+    assert "cat.py: entry at line 40 names 'ex9', which is not an exercise (ex1, ex2)." in found
+    assert "cat.py: ex1 has 2 wrong answers and 1 alternatives; it needs at least 3 and 1." in found
+    assert "cat.py: ex2 has 0 wrong answers and 0 alternatives; it needs at least 3 and 1." in found
+    assert any("line 50 is not valid Python" in line for line in found)
+
+
+def test_exercises_pair_answers_with_visible_and_full_checks() -> None:
+    pair = catalogue.exercises(_nb("ex1"))["ex1"]
+    assert "HIDDEN" not in pair.visible_check and "double(3)" not in pair.visible_check
+    assert "double(3)" in pair.full_check and "return 2 * x" in pair.answer
+
+
+FAILED = Outcome("ExerciseFailed", "ExerciseFailed: NOT YET: x\n  why:  double(2) is wrong\n")
+PASSED = Outcome(None, "PASSED: x\n")
+
+
+@pytest.mark.parametrize(
+    ("kind", "answer", "checked", "ok"),
+    [
+        (WRONG, Outcome(None, ""), FAILED, True),
+        (WRONG, Outcome(None, ""), PASSED, False),                         # the check let a wrong answer through
+        (WRONG, Outcome(None, ""), Outcome("TypeError", "boom"), False),   # the check cell itself broke
+        (ALTERNATIVE, Outcome(None, ""), PASSED, True),
+        (ALTERNATIVE, Outcome(None, ""), FAILED, False),                   # the check rejects a right answer
+        (ALTERNATIVE, Outcome("NameError", "x"), PASSED, False),
+    ],
+)
+def test_judge(kind: str, answer: Outcome, checked: Outcome, ok: bool) -> None:
+    verdict = catalogue.judge(Entry("ex1", kind, "n", "", 1), answer, checked)
+    assert verdict.ok is ok
+    if checked is FAILED and kind == WRONG:
+        assert verdict.said == "double(2) is wrong"
+
+
+def test_run_exercise_forgets_names_uses_the_right_check_and_restores() -> None:
+    ran: list[str] = []
+
+    def run(source: str) -> Outcome:
+        ran.append(source)
+        return FAILED if source == "VISIBLE" else PASSED
+
+    exercise = Exercise("ex1", "def double(x):\n    return 2 * x\nSCALE = 2", "VISIBLE", "FULL")
+    entries = [Entry("ex1", WRONG, "w", "WRONG ANSWER", 1), Entry("ex1", ALTERNATIVE, "a", "ALT ANSWER", 5)]
+    verdicts = catalogue.run_exercise(exercise, entries, run)
+    forget = "globals().pop('double', None)\nglobals().pop('SCALE', None)"
+    assert ran == [forget, "WRONG ANSWER", "VISIBLE", forget, "ALT ANSWER", "FULL", forget, exercise.answer, "FULL"]
+    assert [v.ok for v in verdicts] == [True, True, True]
+
+
+@pytest.mark.notebooks
+def test_cli_runs_a_catalogue_in_one_kernel(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_build import _course
+
+    root = _course(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "dglab.cli", "catalogue"], cwd=root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ex1      wrong       ok      adds instead of doubling -> no" in result.stdout
+    assert "ex1      alternative ok      a shift -> PASSED" in result.stdout
+    (root / "solutions" / "catalogue" / "97_demo.py").write_text("# %% ex1 wrong: doubles after all\ndef double(x):\n    return x * 2\n")
+    result = subprocess.run([sys.executable, "-m", "dglab.cli", "catalogue"], cwd=root, capture_output=True, text=True)
+    assert result.returncode == 1 and "ex1      wrong       WRONG   doubles after all -> PASSED" in result.stdout
