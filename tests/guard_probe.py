@@ -20,6 +20,7 @@ CHECK = """with check("one"):
     expect(f(1) == 1, "f(1) wrong")
 with check("two"):
     expect(f(2) == 2, "f(2) wrong")
+    expect(f(4) == 4, "f(4) wrong")
 __dglab_hidden__(True)
 with check("hidden"):
     expect(f(3) == 3, "f(3) wrong")

@@ -315,6 +315,7 @@ def test_guard_passes_honest_work_and_runs_every_block(guard_run):
     assert passed(guard_run, "honest")
     assert not passed(guard_run, "wrong_two")
     assert [b[2] for b in blocks(guard_run, "wrong_two")] == [True, False, False]  # a failing block does not stop the next
+    assert blocks(guard_run, "wrong_two")[1][3] == "f(2) wrong; f(4) wrong"  # soft expectations: every failure is reported
     assert [b[1] for b in blocks(guard_run, "honest")] == [False, False, True]  # the hidden block is marked hidden
 
 
