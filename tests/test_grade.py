@@ -12,6 +12,7 @@ import csv
 import hashlib
 import json
 import socket
+import sys
 import threading
 from pathlib import Path
 
@@ -266,8 +267,9 @@ try:
 except OSError:
     pass
 subprocess.Popen([sys.executable, "-c", "import os, time\\nif os.fork() == 0:\\n    os.setsid(); time.sleep(120)\\n# TOKEN"], start_new_session=True)
+subprocess.run(["mount", "-o", "remount,rw,bind", sys.prefix], capture_output=True)
 wrote = 0
-for target in [SUBS + "/correct.ipynb", OUT]:
+for target in [SUBS + "/correct.ipynb", OUT, sys.prefix + "/dglab-escape-probe"]:
     try:
         with open(target, "a") as f:
             f.write("{}")
@@ -518,6 +520,7 @@ def test_the_sandbox_hides_the_course_other_processes_the_network_and_the_grader
     assert fields["secret"].startswith("None") and SECRET not in text, line
     assert batch["calls"] == 0
     assert batch["leftovers"] == []  # the double-forked, setsid process died with the sandbox
+    assert not Path(sys.prefix, "dglab-escape-probe").exists()  # the environment stayed read-only (no remount)
 
 
 def test_reaching_into_the_interpreter_is_refused_and_marked_for_review(batch):

@@ -1,6 +1,6 @@
 """The OS sandbox a kernel runs in (Linux, Debian's ``bubblewrap``).
 
-Inside, the kernel sees the system's ``/usr`` and the Python environment read-only, the
+Inside, the kernel runs as an ordinary user without capabilities and sees the system's ``/usr`` and the Python environment read-only, the
 grader's private copy of the ``dglab`` package read-only, its own scratch folder as the only
 writable place, a private ``/tmp``, a private ``/proc`` with only its own processes, a minimal
 ``/dev`` and no network (new user, PID, mount, network, IPC and UTS namespaces). Its environment
@@ -93,7 +93,10 @@ def command(scratch: Path, lib: Path, cwd: Path, env: dict[str, str]) -> list[st
     program = bwrap()
     if program is None:
         raise FileNotFoundError("bwrap is not installed")
-    args = [program, "--unshare-all", "--die-with-parent", "--clearenv"]
+    # no capabilities and an ordinary uid inside, and no nested user namespaces: otherwise a kernel
+    # started by root could remount the read-only binds read-write (measured: it could)
+    args = [program, "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL", "--uid", "1000", "--gid", "1000"]
+    args += ["--die-with-parent", "--clearenv"]
     args += _system_binds()
     for place in python_dirs():
         args += ["--ro-bind", place, place]
