@@ -445,11 +445,13 @@ def batch(tmp_path_factory):
     }
 
 
+@pytest.mark.notebooks
 def test_exit_code_and_one_row_per_submission(batch):
     assert batch["code"] == 0
     assert set(batch["rows"]) == set(EXPECTED)
 
 
+@pytest.mark.notebooks
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_submission_gets_exactly_what_it_earned(batch, name):
     row = batch["rows"][name]
@@ -461,6 +463,7 @@ def test_each_submission_gets_exactly_what_it_earned(batch, name):
     assert row["reason"]
 
 
+@pytest.mark.notebooks
 def test_statuses_say_why(batch):
     rows = batch["rows"]
     assert "ran over the 4 s cell limit" in rows["endless_loop.ipynb"]["reason"]
@@ -475,6 +478,7 @@ def test_statuses_say_why(batch):
     assert rows["correct.ipynb"]["reason"] == "all checks passed"
 
 
+@pytest.mark.notebooks
 def test_submission_time_limit_stops_a_kernel_that_ignores_interrupts(batch):
     r = batch["stuck"]
     assert r.status == G.TIMEOUT, r.reason
@@ -483,10 +487,12 @@ def test_submission_time_limit_stops_a_kernel_that_ignores_interrupts(batch):
     assert r.seconds < 20 + G.GRACE
 
 
+@pytest.mark.notebooks
 def test_submissions_are_byte_identical_after_grading(batch):
     assert batch["after"] == batch["before"]
 
 
+@pytest.mark.notebooks
 def test_feedback_per_student_without_answers_or_hidden_tests(batch):
     files = sorted(p.name for p in batch["feedback"].iterdir())
     assert len(files) == len(EXPECTED)
@@ -504,12 +510,14 @@ def test_feedback_per_student_without_answers_or_hidden_tests(batch):
     assert "time limit" in texts["endless_loop.md"]
 
 
+@pytest.mark.notebooks
 def test_solutions_dir_is_not_readable_from_the_kernel(batch):
     # the reader found nothing, so it could not copy answers; its own code ran (ex1 passed)
     row = batch["rows"]["tamper_read_solutions.ipynb"]
     assert float(row["ex1"]) == 2 and float(row["ex2"]) == 0 and float(row["ex3"]) == 0
 
 
+@pytest.mark.notebooks
 @needs_sandbox
 def test_the_sandbox_hides_the_course_other_processes_the_network_and_the_graders_environment(batch):
     text = (batch["feedback"] / "escape.md").read_text(encoding="utf-8")
@@ -523,6 +531,7 @@ def test_the_sandbox_hides_the_course_other_processes_the_network_and_the_grader
     assert not Path(sys.prefix, "dglab-escape-probe").exists()  # the environment stayed read-only (no remount)
 
 
+@pytest.mark.notebooks
 def test_reaching_into_the_interpreter_is_refused_and_marked_for_review(batch):
     rows = batch["rows"]
     review = rows["tamper_introspect.ipynb"]["review"]
@@ -532,6 +541,7 @@ def test_reaching_into_the_interpreter_is_refused_and_marked_for_review(batch):
         assert rows[honest]["review"] == "", (honest, rows[honest]["review"])
 
 
+@pytest.mark.notebooks
 def test_a_link_to_the_solution_is_refused(batch):
     row = batch["rows"]["link_to_solution.ipynb"]
     assert row["status"] == G.REFUSED and "symbolic link" in row["reason"]
@@ -555,6 +565,7 @@ def sharded(batch, tmp_path_factory):
     return base
 
 
+@pytest.mark.notebooks
 def test_three_shards_merged_equal_one_batch(sharded):
     assert (sharded / "merged.csv").read_bytes() == (sharded / "all.csv").read_bytes()
     shard_rows = [len((sharded / f"{k}.csv").read_text().splitlines()) - 1 for k in (1, 2, 3)]

@@ -26,7 +26,7 @@ import os
 import signal
 import sys
 import types
-from typing import Any, Callable
+from typing import Any
 
 RUN = "dglab.grade.run"
 ENTER = "dglab.grade.enter"
@@ -462,7 +462,3 @@ def install(boot: dict, channel: int, user_ns: dict) -> None:
     sys.addaudithook(hook)
     user_ns[boot["name"]] = functools.partial(sys.audit, RUN)
 
-
-def audit_entry() -> Callable[..., None]:
-    """What a guard cell calls (for tests): the same stateless entry :func:`install` binds."""
-    return functools.partial(sys.audit, RUN)

@@ -45,7 +45,7 @@ class QuietClient(NotebookClient):
         return None
 
 
-class Channel:
+class ChannelReader:
     """The read end of the verdict pipe: complete lines, each tagged with the cell that wrote it."""
 
     def __init__(self, fd: int) -> None:
@@ -146,7 +146,7 @@ async def run_notebook(job: dict) -> dict:
     result: dict[str, Any] = {"stopped": None, "at": None, "message": "", "errors": errors, "timed_out": []}
     boot_r, boot_w = os.pipe()
     chan_r, chan_w = os.pipe()
-    channel = Channel(chan_r)
+    channel = ChannelReader(chan_r)
     stderr = open(job["stderr"], "wb")
     pgid = None
     try:
