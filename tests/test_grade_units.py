@@ -339,3 +339,28 @@ def test_guard_ignores_forged_block_events(guard_run):
 
 def test_guard_caps_a_students_error_text(guard_run):
     assert all(len(b[3]) <= 200 for b in blocks(guard_run, "leaky_error"))
+
+
+# ---------------------------------------------------------------- worker, bounded
+
+
+def test_the_worker_keeps_no_outputs_and_a_bounded_channel(monkeypatch):
+    from dglab.grade import worker
+
+    assert worker.QuietClient.output(None, [], {}, None, 0) is None  # outputs are dropped as they arrive
+    monkeypatch.setattr(worker, "MAX_CHANNEL", 10_000)
+    read_end, write_end = os.pipe()
+    reader = worker.ChannelReader(read_end)
+    reader.cell = 3
+    for _ in range(40):  # 40 x 1,000 bytes: more than the cap, drained as the kernel writes
+        os.write(write_end, b"v" * 999 + b"\n")
+        reader.drain()
+    for _ in range(3):  # an over-long line (written in pieces the pipe can hold) is dropped
+        os.write(write_end, b"x" * (worker.MAX_LINE // 2))
+        reader.drain()
+    os.write(write_end, b"\n")
+    os.close(write_end)
+    reader.drain()
+    os.close(read_end)
+    assert reader.size <= 10_000 and len(reader.lines) == 10
+    assert all(cell == 3 and len(line) == 999 for cell, line in reader.lines)

@@ -52,6 +52,7 @@ class ChannelReader:
         self.fd = fd
         self.cell = 0
         self.partial = b""
+        self.skipping = False
         self.lines: list[tuple[int, str]] = []
         self.size = 0
         os.set_blocking(fd, False)
@@ -72,12 +73,14 @@ class ChannelReader:
     def _take(self, data: bytes) -> None:
         self.partial += data
         *complete, self.partial = self.partial.split(b"\n")
-        if len(self.partial) > MAX_LINE:
-            self.partial = b""
         for line in complete:
-            if len(line) <= MAX_LINE and self.size + len(line) <= MAX_CHANNEL:
+            if self.skipping:  # the end of an over-long line
+                self.skipping = False
+            elif line and len(line) <= MAX_LINE and self.size + len(line) <= MAX_CHANNEL:
                 self.size += len(line)
                 self.lines.append((self.cell, line.decode("utf-8", "replace")))
+        if len(self.partial) > MAX_LINE:
+            self.partial, self.skipping = b"", True
 
 
 def kernel_argv(job: dict) -> list[str]:
