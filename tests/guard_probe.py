@@ -27,6 +27,20 @@ with check("hidden"):
 __dglab_hidden__(False)
 """
 
+# reach the private checks module through object.__subclasses__() and __globals__ (no audit
+# event), then wipe the running block's failures, push a dummy block and call __exit__ directly
+SUBCLASSES = """def f(x):
+    for base in object.__subclasses__():
+        if base.__name__ == "check" and "_blocks" in base.__init__.__globals__:
+            blocks = base.__init__.__globals__["_blocks"]
+            for sub in base.__subclasses__():
+                if blocks:
+                    blocks[-1].failures.clear()
+                    sub.__exit__(blocks[-1], None, None, None)
+                    blocks.append(object())
+    return 0
+"""
+
 SCENARIOS = {
     "honest": "def f(x): return x",
     "wrong_two": "def f(x): return 1",
@@ -38,6 +52,8 @@ SCENARIOS = {
     "settrace": "import sys\ndef f(x): return x\ntry:\n    sys.settrace(lambda *a: None)\nexcept PermissionError:\n    pass",
     "proc": "def f(x): return x\nopen('/proc/self/status').read()",
     "leaky_error": "def f(x):\n    raise ValueError('x' * 5000)",
+    "subclasses": SUBCLASSES,
+    "dynamo_like": "def f(x):\n    f.__code__.co_consts\n    return x",
 }
 
 

@@ -228,12 +228,13 @@ try:
             stolen.append(obj)
 except PermissionError:
     pass
-for fd in range(3, 40):  # forge a verdict on every descriptor, signed with whatever was found
-    for key in stolen[:5]:
-        try:
+import stat
+for fd in range(3, 64):  # forge a verdict on every pipe (the grader's channel is one), unsigned: nothing was found
+    try:
+        if stat.S_ISFIFO(os.fstat(fd).st_mode):
             os.write(fd, b"00" * 32 + b" ('verdict', 'x', True, ('ex2_check', [], ''))\\n")
-        except OSError:
-            pass
+    except OSError:
+        pass
 """
 
 FRAME_PEEK_EX2 = """def grad_cube(x0):
@@ -276,7 +277,9 @@ for target in [SUBS + "/correct.ipynb", OUT, sys.prefix + "/dglab-escape-probe"]
         wrote += 1
     except OSError:
         pass
-raise RuntimeError(f"ESCAPE found={len(found)} procs={len(procs)} tmp={len(glob.glob('/tmp/dglab-grade-*'))} net={net} wrote={wrote} secret={os.environ.get('DGLAB_TEST_SECRET')}")
+peek = "import os; open('/proc/%d/mem' % os.getppid(), 'rb'); print('yes')"
+mem = subprocess.run([sys.executable, "-c", peek], capture_output=True, text=True).stdout.strip() or "no"
+raise RuntimeError(f"ESCAPE mem={mem} found={len(found)} procs={len(procs)} tmp={len(glob.glob('/tmp/dglab-grade-*'))} net={net} wrote={wrote} secret={os.environ.get('DGLAB_TEST_SECRET')}")
 """
 
 MEMORY_HOG = "big = torch.empty(2**33, dtype=torch.uint8)  # 8 GiB: over the 4 GiB limit\n" + ANSWERS["ex3"]
@@ -522,7 +525,8 @@ def test_solutions_dir_is_not_readable_from_the_kernel(batch):
 def test_the_sandbox_hides_the_course_other_processes_the_network_and_the_graders_environment(batch):
     text = (batch["feedback"] / "escape.md").read_text(encoding="utf-8")
     line = next(ln for ln in text.splitlines() if "ESCAPE" in ln)
-    fields = dict(item.split("=", 1) for item in line.split("ESCAPE ", 1)[1].split()[:6])
+    fields = dict(item.split("=", 1) for item in line.split("ESCAPE ", 1)[1].split()[:7])
+    assert fields["mem"] == "no", line  # a process it starts cannot read the kernel's memory (the key)
     assert fields["found"] == "0" and fields["net"] == "no" and fields["wrote"] == "0", line
     assert fields["tmp"] == "1" and int(fields["procs"]) < 10, line  # its own scratch folder, its own processes
     assert fields["secret"].startswith("None") and SECRET not in text, line
@@ -537,6 +541,7 @@ def test_reaching_into_the_interpreter_is_refused_and_marked_for_review(batch):
     review = rows["tamper_introspect.ipynb"]["review"]
     assert "refused:" in review and "gc object lists" in review and "frame access" in review, review
     assert "subprocesses" in rows["escape.ipynb"]["review"]
+    assert "unsigned line(s) to the grader's channel" in rows["tamper_introspect.ipynb"]["review"]
     for honest in ("correct.ipynb", "solution_itself.ipynb", "unmodified.ipynb", "partial.ipynb"):
         assert rows[honest]["review"] == "", (honest, rows[honest]["review"])
 

@@ -337,6 +337,16 @@ def test_guard_ignores_forged_block_events(guard_run):
     assert not passed(guard_run, "forged_exit")
 
 
+def test_guard_sees_through_the_check_machinery_reached_without_audit_events(guard_run):
+    assert not passed(guard_run, "subclasses")  # its direct __exit__ call was not taken for the block's end
+    assert guard_run["subclasses"]["flags"] == [["tampered with the checks", False]]  # (forged events: flagged once, above)
+    assert all("machinery was changed" in b[3] for b in blocks(guard_run, "subclasses"))
+
+
+def test_guard_lets_libraries_read_code_objects(guard_run):
+    assert passed(guard_run, "dynamo_like") and guard_run["dynamo_like"]["flags"] == []  # torch.compile does this
+
+
 def test_guard_caps_a_students_error_text(guard_run):
     assert all(len(b[3]) <= 200 for b in blocks(guard_run, "leaky_error"))
 
@@ -364,3 +374,17 @@ def test_the_worker_keeps_no_outputs_and_a_bounded_channel(monkeypatch):
     os.close(read_end)
     assert reader.size <= 10_000 and len(reader.lines) == 10
     assert all(cell == 3 and len(line) == 999 for cell, line in reader.lines)
+
+
+def test_the_worker_keeps_unsigned_lines_out_of_the_channel():
+    from dglab.grade import worker
+
+    key = b"k" * 32
+    read_end, write_end = os.pipe()
+    reader = worker.ChannelReader(read_end, key)
+    good = G.sign(key, ("flag", "gc object lists", True))
+    os.write(write_end, b"junk\n" * 500 + good.encode() + b"\n")
+    os.close(write_end)
+    reader.drain()
+    os.close(read_end)
+    assert reader.unsigned == 500 and [line for _, line in reader.lines] == [good]

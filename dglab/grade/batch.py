@@ -209,6 +209,8 @@ def _execute(spec: LabSpec, sub: Submission, nb: nbformat.NotebookNode, data: by
         channel = verify_channel([(int(c), str(line)) for c, line in run.get("channel", [])], key)
         status, reason, outcomes, notes, errors = score(spec, plan, run, channel, options.timeout, options.cell_limit)
         review = review_notes(plan, channel.flags, static_review(plan))
+        if run.get("unsigned"):
+            review.append(f"wrote {int(run['unsigned'])} unsigned line(s) to the grader's channel")
         return Result(sub.student, sub.path, status, reason, outcomes, notes, errors, review)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -31,8 +31,9 @@ from typing import Any
 RUN = "dglab.grade.run"
 ENTER = "dglab.grade.enter"
 EXIT = "dglab.grade.exit"
+NOTE = "dglab.grade.note"
 HIDDEN = "dglab.grade.hidden"
-OWN_EVENTS = (RUN, ENTER, EXIT, HIDDEN)
+OWN_EVENTS = (RUN, ENTER, EXIT, NOTE, HIDDEN)
 
 MAX_WHY = 200  # characters of a failure reason (a student's own error text is capped here)
 MAX_RECORDS = 200  # check blocks reported per check
@@ -48,9 +49,7 @@ WATCHED = {
     "sys.setprofile": "tracing",
     "sys.addaudithook": "audit hooks",
     "object.__getattr__": "frame access",
-    "object.__setattr__": "code objects",
     "code.__new__": "new code objects",
-    "function.__new__": "new code objects",
     "compile": "spoofed file name",
     "open": "/proc",
     "os.listdir": "/proc",
@@ -65,10 +64,12 @@ WATCHED = {
     "os.kill": "signals to processes",
     "os.killpg": "signals to processes",
 }
-ALWAYS_REFUSED = {"gc object lists", "ctypes", "frames of other threads", "tracing", "audit hooks", "/proc/<pid>/mem", "spoofed file name"}
-REFUSED_IN_CHECK = {"frame access", "code objects", "new code objects"}
-FRAME_ATTRS = {"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_code", "gi_code", "cr_code", "ag_code"}
-CODE_ATTRS = {"__code__"}
+ALWAYS_REFUSED = {
+    "gc object lists", "ctypes", "frames of other threads", "tracing", "audit hooks", "/proc/<pid>/mem", "spoofed file name",
+    "new code objects",
+}
+REFUSED_IN_CHECK = {"frame access"}
+FRAME_ATTRS = {"tb_frame", "gi_frame", "cr_frame", "ag_frame"}  # how Python code gets hold of a frame
 # stdlib modules that student code calls to reach the audited operation: blame their caller
 WRAPPERS = ("/inspect.py", "/pathlib.py", "/subprocess.py", "/os.py", "/shutil.py", "/glob.py", "/traceback.py",
             "/posixpath.py", "/genericpath.py", "/pty.py", "/ctypes/__init__.py", "/multiprocessing/", "/asyncio/", "/signal.py")
@@ -184,6 +185,9 @@ def guard_check_class(base: type) -> type:
             audit(EXIT, self, exc_type, exc)
             return exc_type is not None and issubclass(exc_type, Exception)  # go on with the next block
 
+        def note(self, message: str) -> None:
+            audit(NOTE, self, message)
+
     return check
 
 
@@ -191,6 +195,16 @@ def one_line(text: str, limit: int = MAX_WHY) -> str:
     """``text`` on one line, at most ``limit`` characters."""
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def code_objects(code: types.CodeType) -> set[int]:
+    """Ids of ``code`` and every code object nested in it (functions, comprehensions)."""
+    found, todo = set(), [code]
+    while todo:
+        item = todo.pop()
+        found.add(id(item))
+        todo.extend(c for c in item.co_consts if isinstance(c, types.CodeType))
+    return found
 
 
 def _trusted_prefixes(lib: str) -> tuple[str, ...]:
@@ -222,8 +236,15 @@ def install(boot: dict, channel: int, user_ns: dict) -> None:
     fresh = private_checks(boot["checks_source"], boot["checks_file"], dict(B))
     base_enter, base_exit, describe = fresh.check.__enter__, fresh.check.__exit__, fresh._describe
     guard_check = guard_check_class(fresh.check)
-    enter_code, exit_code = guard_check.__enter__.__code__, guard_check.__exit__.__code__
+    enter_code, exit_code, note_code = (guard_check.__dict__[m].__code__ for m in ("__enter__", "__exit__", "note"))
     fresh.check = guard_check
+    fresh_dict, fresh_builtins = fresh.__dict__, fresh.__dict__["__builtins__"]
+    fresh_blocks = fresh_dict.get("_blocks", [])
+    fresh_snapshot, builtins_snapshot = dict(fresh_dict), dict(fresh_builtins)
+    class_snapshots = [(cls, dict(vars(cls))) for cls in guard_check.__mro__[:-1]]
+    cell_snapshot = [
+        (cell, cell.cell_contents) for m in ("__enter__", "__exit__", "note") for cell in (guard_check.__dict__[m].__closure__ or ())
+    ]
     helpers = {name: getattr(fresh, name) for name in boot["helpers"] if hasattr(fresh, name)}
     helpers["check"] = guard_check
     checks_module = modules.get("dglab.checks")
@@ -286,9 +307,7 @@ def install(boot: dict, channel: int, user_ns: dict) -> None:
             parts = path.split("/")
             return "/proc/<pid>/mem" if len(parts) >= 4 and parts[3] == "mem" else "/proc"
         if event == "object.__getattr__":
-            return label if len(args) > 1 and args[1] in FRAME_ATTRS else "code objects" if len(args) > 1 and args[1] in CODE_ATTRS else None
-        if event == "object.__setattr__":
-            return label if len(args) > 1 and args[1] in CODE_ATTRS else None
+            return label if len(args) > 1 and args[1] in FRAME_ATTRS else None
         if event == "compile":
             name = args[1] if len(args) > 1 else None
             return label if is_inst(name, str) and is_trusted(name) and not name.startswith("<frozen ") else None
@@ -309,16 +328,56 @@ def install(boot: dict, channel: int, user_ns: dict) -> None:
         if refused:
             raise PermissionError(f"dglab grade: {label} is not allowed while grading")
 
-    def from_code(code: Any) -> bool:
-        """True when the audit event came straight from ``code`` (the guard's own method)."""
+    def from_code(code: Any, callers: set[int] | None = None) -> bool:
+        """True when the audit event came straight from ``code`` (the guard's own method), itself
+        called from one of the code objects in ``callers`` (the running check's own code)."""
         busy[0] = True
         try:
-            return getframe(2).f_code is code
+            frame = getframe(2)
+            if frame.f_code is not code:
+                return False
+            return callers is None or (frame.f_back is not None and id(frame.f_back.f_code) in callers)
         finally:
             busy[0] = False
 
+    def flag_once(label: str, refused: bool) -> None:
+        if label not in flagged:
+            flagged.add(label)
+            emit(("flag", label, refused))
+
+    def restore_machinery() -> None:
+        """Every check starts from the private checks module and classes as installed."""
+        for now, snap in ((fresh_dict, fresh_snapshot), (fresh_builtins, builtins_snapshot)):
+            for k in [k for k in now if k not in snap]:
+                del now[k]
+            now.update(snap)
+        for cls, snap in class_snapshots:
+            for k in [k for k in vars(cls) if k not in snap]:
+                delattr(cls, k)
+            for k, v in snap.items():
+                if vars(cls).get(k, _MISSING) is not v:
+                    setattr(cls, k, v)
+        for cell, value in cell_snapshot:
+            cell.cell_contents = value
+        del fresh_blocks[:]
+
+    def same_items(a: list, b: list) -> bool:
+        """Identity, not ==: a student's object could claim to equal anything."""
+        return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+
+    def machinery_changed() -> bool:
+        """Whether student code rebound anything in the private checks module or the check classes."""
+        return (
+            any(fresh_dict.get(k, _MISSING) is not v for k, v in fresh_snapshot.items())
+            or any(fresh_builtins.get(k, _MISSING) is not v for k, v in builtins_snapshot.items())
+            or any(vars(cls).get(k, _MISSING) is not v for cls, snap in class_snapshots for k, v in snap.items())
+            or any(cell.cell_contents is not value for cell, value in cell_snapshot)
+        )
+
     def on_enter(block: Any) -> None:
         run = running[0]
+        run["notes"][id(block)] = []
+        run["stack"].append(block)
         busy[0] = True
         try:
             outer = getframe(3)
@@ -329,16 +388,31 @@ def install(boot: dict, channel: int, user_ns: dict) -> None:
         run["open"][id(block)] = run["seen"]
         base_enter(block)
 
+    def on_note(block: Any, message: Any) -> None:
+        """A soft expectation failed: keep it where student code cannot reach it."""
+        notes = running[0]["notes"].get(id(block))
+        if notes is not None and len(notes) < 20:
+            notes.append(one_line(message))
+
     def on_exit(block: Any, exc_type: Any, exc: Any) -> None:
         run = running[0]
         seen = run["open"].pop(id(block), None)
         if seen is None:
             return  # an exit without its enter: not a block of this check
+        tampered = machinery_changed() or not run["stack"] or run["stack"][-1] is not block or not same_items(fresh_blocks, run["stack"])
+        if run["stack"] and run["stack"][-1] is block:
+            run["stack"].pop()
         try:
             base_exit(block, exc_type, exc, None)
         except BaseException:
             pass
         failures = [one_line(f) for f in list_(getattr(block, "failures", None) or [])][:5]
+        for message in run["notes"].pop(id(block), []):
+            if message not in failures:
+                failures.append(message)
+        if tampered:
+            failures.append("the check's own machinery was changed while it ran")
+            flag_once("tampered with the checks", False)
         if exc_type is not None:
             if is_sub(exc_type, KeyboardInterrupt):
                 failures.append("it ran over the time limit and was interrupted")
@@ -385,7 +459,11 @@ def install(boot: dict, channel: int, user_ns: dict) -> None:
         used.add(nonce)
         grade_id, source, all_hidden, blocks = checks[nonce]
         code = compile(source, f"<dglab check {grade_id}>", "exec", dont_inherit=True, optimize=0)
-        run = {"code": code, "records": [], "entered": set(), "open": {}, "hidden": bool(all_hidden), "seen": 0}
+        run = {
+            "code": code, "codes": code_objects(code), "records": [], "entered": set(), "open": {}, "notes": {}, "stack": [],
+            "hidden": bool(all_hidden), "seen": 0,
+        }
+        restore_machinery()
         fresh_report = getattr(fresh, "_CellReport", None)
         if fresh_report is not None:
             fresh_report.active = False  # outside IPython's deferral: a failing block ends at its exit
@@ -441,15 +519,18 @@ def install(boot: dict, channel: int, user_ns: dict) -> None:
                     running[0]["hidden"] = bool(args[0])
                     running[0]["seen"] += 1 if args[0] else 0
             elif event == ENTER:
-                if running and len(args) == 1 and from_code(enter_code):
+                if running and len(args) == 1 and from_code(enter_code, running[0]["codes"]):
                     on_enter(args[0])
                 elif not busy[0]:
-                    emit(("flag", "forged check events", False))
+                    flag_once("forged check events", False)
             elif event == EXIT:
-                if running and len(args) == 3 and from_code(exit_code):
+                if running and len(args) == 3 and from_code(exit_code, running[0]["codes"]):
                     on_exit(*args)
                 elif not busy[0]:
-                    emit(("flag", "forged check events", False))
+                    flag_once("forged check events", False)
+            elif event == NOTE:
+                if running and len(args) == 2 and from_code(note_code):
+                    on_note(*args)
             return
         if busy[0] or not (event in WATCHED or event.startswith("ctypes.")):
             return

@@ -19,13 +19,19 @@ SETUP_SOURCE = 'import sys as _s; _s.modules.pop("_dglab_boot").install(get_ipyt
 FILE_LIMIT = 2**30  # bytes one file written by the kernel may reach
 
 
-def die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies (no-op elsewhere)."""
+def die_with_parent_and_hide_memory() -> None:
+    """Ask Linux to kill this process when its parent dies, and to let no other process read its memory.
+
+    Not dumpable: a process the student starts cannot open this kernel's ``/proc/<pid>/mem``
+    (where the guard's key lives) without a capability the sandbox drops. No-op off Linux.
+    """
     try:
         import ctypes
         import signal
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        libc.prctl(4, 0)  # PR_SET_DUMPABLE
     except Exception:
         pass
 
@@ -76,7 +82,7 @@ def load_guard(lib: str) -> types.FunctionType:
 def main(argv: list[str]) -> None:
     """Prepare the kernel process, then run ipykernel with the remaining arguments."""
     memory, lib = int(argv[1]), argv[2]
-    die_with_parent()
+    die_with_parent_and_hide_memory()
     set_limits(memory)
     boot = read_boot()
     channel = take_channel()

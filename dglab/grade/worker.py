@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -48,8 +50,10 @@ class QuietClient(NotebookClient):
 class ChannelReader:
     """The read end of the verdict pipe: complete lines, each tagged with the cell that wrote it."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, key: bytes = b"") -> None:
         self.fd = fd
+        self.key = key
+        self.unsigned = 0  # lines not signed with the key: someone else wrote to the channel
         self.cell = 0
         self.partial = b""
         self.skipping = False
@@ -76,11 +80,17 @@ class ChannelReader:
         for line in complete:
             if self.skipping:  # the end of an over-long line
                 self.skipping = False
+            elif self.key and not self._signed(line):
+                self.unsigned += 1  # kept out of the cap: junk cannot push real verdicts out
             elif line and len(line) <= MAX_LINE and self.size + len(line) <= MAX_CHANNEL:
                 self.size += len(line)
                 self.lines.append((self.cell, line.decode("utf-8", "replace")))
         if len(self.partial) > MAX_LINE:
             self.partial, self.skipping = b"", True
+
+    def _signed(self, line: bytes) -> bool:
+        sig, _, payload = line.partition(b" ")
+        return hmac.compare_digest(sig, hmac.new(self.key, payload, hashlib.sha256).hexdigest().encode())
 
 
 def kernel_argv(job: dict) -> list[str]:
@@ -149,7 +159,7 @@ async def run_notebook(job: dict) -> dict:
     result: dict[str, Any] = {"stopped": None, "at": None, "message": "", "errors": errors, "timed_out": []}
     boot_r, boot_w = os.pipe()
     chan_r, chan_w = os.pipe()
-    channel = ChannelReader(chan_r)
+    channel = ChannelReader(chan_r, bytes.fromhex(job["boot"]["key"]))
     stderr = open(job["stderr"], "wb")
     pgid = None
     try:
@@ -208,6 +218,7 @@ async def run_notebook(job: dict) -> dict:
             os.close(chan_r)
         stderr.close()
     result["channel"] = channel.lines
+    result["unsigned"] = channel.unsigned
     result["seconds"] = time.monotonic() - start
     return result
 
