@@ -211,7 +211,7 @@ def _execute(spec: LabSpec, sub: Submission, nb: nbformat.NotebookNode, data: by
         review = review_notes(plan, channel.flags, static_review(plan))
         if run.get("unsigned"):
             review.append(f"wrote {int(run['unsigned'])} unsigned line(s) to the grader's channel")
-        return Result(sub.student, sub.path, status, reason, outcomes, notes, errors, review)
+        return Result(sub.student, sub.path, status, reason, outcomes, notes, errors, review, cpu_seconds=float(run.get("kernel_cpu") or 0))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -324,7 +324,7 @@ def grade(
             with lock:
                 results.append(r)
                 if log:
-                    line = f"{printable(r.student)[:40]:<{width}}  {fmt_points(r.total):>4} / {fmt_points(spec.max_points)}  {r.status:<16} {r.seconds:5.1f} s  {r.reason[:90]}"
+                    line = f"{printable(r.student)[:40]:<{width}}  {fmt_points(r.total):>4} / {fmt_points(spec.max_points)}  {r.status:<16} {r.seconds:5.1f} s (kernel cpu {r.cpu_seconds:4.1f} s)  {r.reason[:80]}"
                     log(printable(line) + ("  [review]" if r.review else ""))
     results.sort(key=lambda r: r.student)
     write_csv(spec, results, out)

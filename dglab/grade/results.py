@@ -53,6 +53,7 @@ class Result:
     cell_errors: list[str] = field(default_factory=list)
     review: list[str] = field(default_factory=list)  # reasons an instructor should look at it
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # CPU time of the kernel and everything it started
 
     @property
     def total(self) -> float:

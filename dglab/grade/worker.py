@@ -109,6 +109,30 @@ def _write_all(fd: int, data: bytes) -> None:
             f.write(data)
 
 
+def tree_cpu_seconds(pid: int | None) -> float:
+    """CPU seconds used so far by process ``pid`` and all its descendants (Linux; 0 elsewhere)."""
+    if not pid or not os.path.isdir("/proc"):
+        return 0.0
+    parents: dict[int, int] = {}
+    times: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry)] = int(fields[1])
+            times[int(entry)] = sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+    tree, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        if current not in tree:
+            tree.add(current)
+            todo.extend(child for child, parent in parents.items() if parent == current)
+    return sum(times.get(p, 0) for p in tree) / os.sysconf("SC_CLK_TCK")
+
+
 def _killpg(pgid: int | None) -> None:
     if pgid:
         with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
@@ -198,6 +222,7 @@ async def run_notebook(job: dict) -> dict:
                     result["timed_out"].append(index)
                     errors.pop(str(index))
             asyncio.get_running_loop().remove_reader(chan_r)
+            result["kernel_cpu"] = tree_cpu_seconds(getattr(km.provisioner, "pid", None))
             if result["stopped"]:
                 _killpg(pgid)
     except Exception as error:
