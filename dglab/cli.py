@@ -164,6 +164,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return run_cli(args, find_root())
 
 
+def cmd_grade_merge(args: argparse.Namespace) -> int:
+    from dglab.grade import merge_cli
+
+    return merge_cli(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dglab`` command."""
     parser = argparse.ArgumentParser(prog="dglab", description="Course tooling for the dglab autograd labs.")
@@ -208,9 +214,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--feedback", required=True, type=Path, metavar="DIR", help="folder for one Markdown file per student")
     p.add_argument("-j", "--jobs", type=int, default=1, help="submissions graded side by side (default 1)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds per submission (default {DEFAULT_TIMEOUT:g})")
-    p.add_argument("--cell-timeout", type=float, default=DEFAULT_CELL_TIMEOUT, help=f"seconds per cell (default {DEFAULT_CELL_TIMEOUT:g})")
+    p.add_argument(
+        "--cell-timeout", type=float, default=None,
+        help=f"seconds per cell, below --timeout (default {DEFAULT_CELL_TIMEOUT:g}, at most half of --timeout)",
+    )
     p.add_argument("--memory", default=DEFAULT_MEMORY, help=f"address-space limit per kernel, e.g. 4G, 512M; 0 = none (default {DEFAULT_MEMORY})")
+    p.add_argument("--shard", metavar="K/N", help="grade only shard K of N (merge the shard CSVs with grade-merge)")
+    p.add_argument("--no-sandbox", action="store_true", help="run kernels without the bubblewrap sandbox (student code gets your privileges)")
     p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("grade-merge", help="combine the CSVs of grade --shard runs into one")
+    p.add_argument("shards", nargs="+", type=Path, help="shard CSV files")
+    p.add_argument("--out", required=True, type=Path, help="the combined CSV to write")
+    p.set_defaults(func=cmd_grade_merge)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -11,6 +11,8 @@ import contextlib
 import csv
 import hashlib
 import json
+import socket
+import sys
 import threading
 from pathlib import Path
 
@@ -19,9 +21,12 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from dglab import grade as G
+from dglab.grade import sandbox
 from dglab.build import make_lab, render
 from dglab.cli import main
 
+SANDBOX = sandbox.probe() is None  # bubblewrap works here (.ci/run installs it)
+needs_sandbox = pytest.mark.skipif(not SANDBOX, reason=f"no bubblewrap sandbox here: {sandbox.probe()}")
 CELL_TIMEOUT = 4  # seconds: the endless loop costs this much
 TIMEOUT = 60  # seconds per submission: generous, a loaded machine is slow
 
@@ -213,6 +218,70 @@ for path in found:
 print("found", len(found), "files; hidden tests in history:", "HIDDEN" in history)
 '''
 
+TAMPER_INTROSPECT = """
+# tampering: find the guard's key and hook through gc, and the hidden tests' values through frames
+import gc, sys
+stolen = []
+try:
+    for obj in gc.get_objects():
+        if isinstance(obj, bytes) and len(obj) == 32:
+            stolen.append(obj)
+except PermissionError:
+    pass
+import stat
+for fd in range(3, 64):  # forge a verdict on every pipe (the grader's channel is one), unsigned: nothing was found
+    try:
+        if stat.S_ISFIFO(os.fstat(fd).st_mode):
+            os.write(fd, b"00" * 32 + b" ('verdict', 'x', True, ('ex2_check', [], ''))\\n")
+    except OSError:
+        pass
+"""
+
+FRAME_PEEK_EX2 = """def grad_cube(x0):
+    import sys
+    try:
+        frame = sys._getframe(1)
+        while frame is not None:  # look for the check's expected values in its caller's frames
+            frame = frame.f_back
+    except PermissionError:
+        pass
+    return 12.0"""
+
+ESCAPE = """
+# escaping: look for the course through the interpreter's path and other processes, phone home,
+# leave a process behind, read the grader's environment, write outside the scratch folder
+import glob, os, socket, subprocess, sys
+from pathlib import Path
+found = []
+for place in [*Path(sys.executable).resolve().parents, *Path(sys.executable).parents]:
+    found += glob.glob(str(place / "solutions" / "98_*.ipynb")) + glob.glob(str(place / "*" / "solutions" / "98_*.ipynb"))
+procs = [p for p in os.listdir("/proc") if p.isdigit()]
+for pid in procs:
+    try:
+        found += glob.glob(os.readlink(f"/proc/{pid}/cwd") + "/solutions/98_*.ipynb")
+    except OSError:
+        pass
+net = "no"
+try:
+    socket.create_connection(("127.0.0.1", PORT), timeout=2).close()
+    net = "yes"
+except OSError:
+    pass
+subprocess.Popen([sys.executable, "-c", "import os, time\\nif os.fork() == 0:\\n    os.setsid(); time.sleep(120)\\n# TOKEN"], start_new_session=True)
+subprocess.run(["mount", "-o", "remount,rw,bind", sys.prefix], capture_output=True)
+wrote = 0
+for target in [SUBS + "/correct.ipynb", OUT, sys.prefix + "/dglab-escape-probe"]:
+    try:
+        with open(target, "a") as f:
+            f.write("{}")
+        wrote += 1
+    except OSError:
+        pass
+peek = "import os; open('/proc/%d/mem' % os.getppid(), 'rb'); print('yes')"
+mem = subprocess.run([sys.executable, "-c", peek], capture_output=True, text=True).stdout.strip() or "no"
+raise RuntimeError(f"ESCAPE mem={mem} found={len(found)} procs={len(procs)} tmp={len(glob.glob('/tmp/dglab-grade-*'))} net={net} wrote={wrote} secret={os.environ.get('DGLAB_TEST_SECRET')}")
+"""
+
 MEMORY_HOG = "big = torch.empty(2**33, dtype=torch.uint8)  # 8 GiB: over the 4 GiB limit\n" + ANSWERS["ex3"]
 
 UNINTERRUPTIBLE = "import time\nwhile True:\n    try:\n        time.sleep(0.2)\n    except KeyboardInterrupt:\n        pass"
@@ -239,7 +308,12 @@ EXPECTED = {
     "tamper_patch.ipynb": ({"ex1": 2, "ex2": 0, "ex3": 0}, G.OK),
     "tamper_checks_and_output.ipynb": ({"ex1": 2, "ex2": 0, "ex3": 0}, G.OK),
     "tamper_read_solutions.ipynb": ({"ex1": 2, "ex2": 0, "ex3": 0}, G.OK),
+    "tamper_introspect.ipynb": ({"ex1": 2, "ex2": 0, "ex3": 0}, G.OK),
+    "escape.ipynb": ({"ex1": 2, "ex2": 0, "ex3": 0}, G.OK),
+    "link_to_solution.ipynb": ({"ex1": 0, "ex2": 0, "ex3": 0}, G.REFUSED),
 }
+SECRET = "grader-secret-" + "7" * 16
+TOKEN = "dglab-escape-token-" + "5" * 12
 
 
 def write_nb(path: Path, nb) -> None:
@@ -299,10 +373,29 @@ def make_submissions(folder: Path, sol98, lab98) -> None:
             cell.source = "pass" if cell.id == "ex1-check" else f'print("PASSED: {cell.id}")'
     write_nb(folder / "tamper_checks_and_output.ipynb", nb)
     write_nb(folder / "tamper_read_solutions.ipynb", insert_after(fill(lab98, PARTIAL), "ex3", TAMPER_READ))
+    introspect = insert_after(fill(lab98, {**PARTIAL, "ex2": FRAME_PEEK_EX2}), "code-02", "import os\n" + TAMPER_INTROSPECT)
+    write_nb(folder / "tamper_introspect.ipynb", introspect)
+    (folder / "link_to_solution.ipynb").symlink_to(folder.parent / "course" / "solutions" / "98_grader_fixture.ipynb")
+
+
+def add_escape(folder: Path, lab98, port: int, out: Path) -> None:
+    """The escaping submission needs the listener's port and the paths it tries to write."""
+    source = ESCAPE.replace("PORT", str(port)).replace("TOKEN", TOKEN).replace("SUBS", repr(str(folder))).replace("OUT", repr(str(out)))
+    write_nb(folder / "escape.ipynb", insert_after(fill(lab98, PARTIAL), "ex3", source))
 
 
 def digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if not p.is_symlink()}
+
+
+def processes_with(token: str) -> list[int]:
+    """Processes whose command line holds ``token`` (what a submission left running)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if entry.name.isdigit() and token.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -313,6 +406,12 @@ def batch(tmp_path_factory):
     sol98, lab98 = make_course(root)
     subs = base / "submissions"
     make_submissions(subs, sol98, lab98)
+    out, feedback = base / "out" / "grades.csv", base / "out" / "feedback"
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(0.1)
+    add_escape(subs, lab98, listener.getsockname()[1], out)
     stuck = base / "stuck"
     stuck.mkdir()
     write_nb(stuck / "stuck.ipynb", fill(lab98, {**ANSWERS, "ex2": UNINTERRUPTIBLE}))
@@ -323,30 +422,39 @@ def batch(tmp_path_factory):
 
     def run_stuck() -> None:
         spec = G.load_lab(root, "98")
-        options = G.Options(timeout=20, cell_timeout=3, memory=4 * 2**30)
+        options = G.Options(timeout=20, cell_timeout=3, memory=4 * 2**30, sandbox=SANDBOX)
         side["result"] = G.grade_one(spec, G.Submission(stuck / "stuck.ipynb", "stuck.ipynb"), options)
 
     thread = threading.Thread(target=run_stuck)
     thread.start()
-    out, feedback = base / "out" / "grades.csv", base / "out" / "feedback"
-    with contextlib.chdir(root):
+    with contextlib.chdir(root), pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DGLAB_TEST_SECRET", SECRET)
         code = main([
             "grade", "98", str(subs), "--out", str(out), "--feedback", str(feedback),
             "-j", "3", "--timeout", str(TIMEOUT), "--cell-timeout", str(CELL_TIMEOUT), "--memory", "4G",
+            *([] if SANDBOX else ["--no-sandbox"]),
         ])
     thread.join()
+    calls = 0
+    with contextlib.suppress(OSError):
+        while listener.accept():
+            calls += 1
+    listener.close()
     rows = {row["student"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
     return {
         "code": code, "rows": rows, "feedback": feedback, "before": before,
         "after": digests(subs) | digests(stuck), "stuck": side["result"], "root": root, "subs": subs,
+        "calls": calls, "leftovers": processes_with(TOKEN),
     }
 
 
+@pytest.mark.notebooks
 def test_exit_code_and_one_row_per_submission(batch):
     assert batch["code"] == 0
     assert set(batch["rows"]) == set(EXPECTED)
 
 
+@pytest.mark.notebooks
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_submission_gets_exactly_what_it_earned(batch, name):
     row = batch["rows"][name]
@@ -358,6 +466,7 @@ def test_each_submission_gets_exactly_what_it_earned(batch, name):
     assert row["reason"]
 
 
+@pytest.mark.notebooks
 def test_statuses_say_why(batch):
     rows = batch["rows"]
     assert "ran over the 4 s cell limit" in rows["endless_loop.ipynb"]["reason"]
@@ -372,6 +481,7 @@ def test_statuses_say_why(batch):
     assert rows["correct.ipynb"]["reason"] == "all checks passed"
 
 
+@pytest.mark.notebooks
 def test_submission_time_limit_stops_a_kernel_that_ignores_interrupts(batch):
     r = batch["stuck"]
     assert r.status == G.TIMEOUT, r.reason
@@ -380,10 +490,12 @@ def test_submission_time_limit_stops_a_kernel_that_ignores_interrupts(batch):
     assert r.seconds < 20 + G.GRACE
 
 
+@pytest.mark.notebooks
 def test_submissions_are_byte_identical_after_grading(batch):
     assert batch["after"] == batch["before"]
 
 
+@pytest.mark.notebooks
 def test_feedback_per_student_without_answers_or_hidden_tests(batch):
     files = sorted(p.name for p in batch["feedback"].iterdir())
     assert len(files) == len(EXPECTED)
@@ -401,10 +513,70 @@ def test_feedback_per_student_without_answers_or_hidden_tests(batch):
     assert "time limit" in texts["endless_loop.md"]
 
 
+@pytest.mark.notebooks
 def test_solutions_dir_is_not_readable_from_the_kernel(batch):
     # the reader found nothing, so it could not copy answers; its own code ran (ex1 passed)
     row = batch["rows"]["tamper_read_solutions.ipynb"]
     assert float(row["ex1"]) == 2 and float(row["ex2"]) == 0 and float(row["ex3"]) == 0
+
+
+@pytest.mark.notebooks
+@needs_sandbox
+def test_the_sandbox_hides_the_course_other_processes_the_network_and_the_graders_environment(batch):
+    text = (batch["feedback"] / "escape.md").read_text(encoding="utf-8")
+    line = next(ln for ln in text.splitlines() if "ESCAPE" in ln)
+    fields = dict(item.split("=", 1) for item in line.split("ESCAPE ", 1)[1].split()[:7])
+    assert fields["mem"] == "no", line  # a process it starts cannot read the kernel's memory (the key)
+    assert fields["found"] == "0" and fields["net"] == "no" and fields["wrote"] == "0", line
+    assert fields["tmp"] == "1" and int(fields["procs"]) < 10, line  # its own scratch folder, its own processes
+    assert fields["secret"].startswith("None") and SECRET not in text, line
+    assert batch["calls"] == 0
+    assert batch["leftovers"] == []  # the double-forked, setsid process died with the sandbox
+    assert not Path(sys.prefix, "dglab-escape-probe").exists()  # the environment stayed read-only (no remount)
+
+
+@pytest.mark.notebooks
+def test_reaching_into_the_interpreter_is_refused_and_marked_for_review(batch):
+    rows = batch["rows"]
+    review = rows["tamper_introspect.ipynb"]["review"]
+    assert "refused:" in review and "gc object lists" in review and "frame access" in review, review
+    assert "subprocesses" in rows["escape.ipynb"]["review"]
+    assert "unsigned line(s) to the grader's channel" in rows["tamper_introspect.ipynb"]["review"]
+    for honest in ("correct.ipynb", "solution_itself.ipynb", "unmodified.ipynb", "partial.ipynb"):
+        assert rows[honest]["review"] == "", (honest, rows[honest]["review"])
+
+
+@pytest.mark.notebooks
+def test_a_link_to_the_solution_is_refused(batch):
+    row = batch["rows"]["link_to_solution.ipynb"]
+    assert row["status"] == G.REFUSED and "symbolic link" in row["reason"]
+
+
+@pytest.fixture(scope="module")
+def sharded(batch, tmp_path_factory):
+    """A small batch graded at once and as three shards merged (only one notebook needs a kernel)."""
+    base = tmp_path_factory.mktemp("shards")
+    subs = base / "subs"
+    subs.mkdir()
+    for name in ("unmodified.ipynb", "notes.txt", "photo.png", "broken_json.ipynb", "other_lab.ipynb", "empty.ipynb"):
+        (subs / name).write_bytes((batch["subs"] / name).read_bytes())
+    (subs / "=formula.txt").write_text("=1+1")
+    common = ["--timeout", str(TIMEOUT), "--cell-timeout", str(CELL_TIMEOUT), *([] if SANDBOX else ["--no-sandbox"])]
+    with contextlib.chdir(batch["root"]):
+        assert main(["grade", "98", str(subs), "--out", str(base / "all.csv"), "--feedback", str(base / "fb_all"), *common]) == 0
+        for k in (1, 2, 3):
+            assert main(["grade", "98", str(subs), "--out", str(base / f"{k}.csv"), "--feedback", str(base / "fb_shards"), "--shard", f"{k}/3", *common]) == 0
+        assert main(["grade-merge", *[str(base / f"{k}.csv") for k in (1, 2, 3)], "--out", str(base / "merged.csv")]) == 0
+    return base
+
+
+@pytest.mark.notebooks
+def test_three_shards_merged_equal_one_batch(sharded):
+    assert (sharded / "merged.csv").read_bytes() == (sharded / "all.csv").read_bytes()
+    shard_rows = [len((sharded / f"{k}.csv").read_text().splitlines()) - 1 for k in (1, 2, 3)]
+    assert sorted(shard_rows) == [2, 2, 3]
+    names = lambda folder: {p.name: p.read_bytes() for p in (sharded / folder).iterdir()}  # noqa: E731
+    assert names("fb_shards") == names("fb_all")
 
 
 # --------------------------------------------------------------- no kernel needed
@@ -448,15 +620,13 @@ def test_instrument_marks_hidden_regions():
 
 def test_only_signed_verdicts_count():
     key = b"k" * 32
-    import hashlib as h
-    import hmac as m
-
-    good = b"n1|1|('ex1_check', [], '')"
-    line = m.new(key, good, h.sha256).hexdigest().encode() + b" " + good
-    forged = b"00" * 32 + b" n2|1|('ex2_check', [], '')"
-    other_key = m.new(b"x" * 32, b"n3|1|()", h.sha256).hexdigest().encode() + b" n3|1|()"
-    verdicts = G.verify_verdicts(b"\n".join([line, forged, other_key, b"junk"]), key)
-    assert list(verdicts) == ["n1"] and verdicts["n1"][0][0] is True
+    good = G.sign(key, ("verdict", "n1", True, ("ex1_check", [], "")))
+    forged = "00" * 32 + " ('verdict', 'n2', True, ('ex2_check', [], ''))"
+    other_key = G.sign(b"x" * 32, ("verdict", "n3", True, ()))
+    flag = G.sign(key, ("flag", "gc object lists", True))
+    channel = G.verify_channel([(3, good), (3, forged), (4, other_key), (5, "junk"), (6, flag)], key)
+    assert list(channel.verdicts) == ["n1"] and channel.verdicts["n1"][0][0] is True
+    assert channel.flags == [(6, "gc object lists", True)]
 
 
 def test_parse_memory():
