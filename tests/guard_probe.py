@@ -41,6 +41,19 @@ SUBCLASSES = """def f(x):
     return 0
 """
 
+# a check that defines its own copy of a global the answer calls (as lab checks must: a student
+# can redefine the notebook's copy); the answer must see the check's copy while the check runs
+CHECK_OWN_GLOBAL = """calls = {"n": 0}
+def helper(x):
+    calls["n"] += 1
+    return x
+with check("uses the check's own helper"):
+    expect(f(5) == 5 and calls["n"] == 1, "f did not call the check's helper exactly once")
+"""
+OWN_GLOBAL = "calls = {'n': 0}\ndef helper(x):\n    return x\ndef f(x): return helper(x)"
+# the answer swaps the check's expect for a dummy during the check (and would then pass f(4))
+SWAP_HELPERS = "def f(x):\n    if x == 2:\n        globals()['expect'] = lambda *a: None\n    return x if x < 3 else 0"
+
 SCENARIOS = {
     "honest": "def f(x): return x",
     "wrong_two": "def f(x): return 1",
@@ -54,7 +67,10 @@ SCENARIOS = {
     "leaky_error": "def f(x):\n    raise ValueError('x' * 5000)",
     "subclasses": SUBCLASSES,
     "dynamo_like": "def f(x):\n    f.__code__.co_consts\n    return x",
+    "own_global": OWN_GLOBAL,
+    "swap_helpers": SWAP_HELPERS,
 }
+CHECKS = {"own_global": CHECK_OWN_GLOBAL}
 
 
 def main() -> None:
@@ -63,11 +79,13 @@ def main() -> None:
     checks_file = os.path.join(lib, "dglab", "checks.py")
     with open(checks_file, encoding="utf-8") as f:
         checks_source = f.read()
-    blocks = [list(b) for b in check_blocks(CHECK)]
     boot = {
         "key": "11" * 32, "name": "guard", "lib": lib, "checks_source": checks_source, "checks_file": checks_file,
         "helpers": ["check", "expect", "require", "ExerciseFailed"], "pins": [],
-        "checks": {name: ["c_check", CHECK, False, blocks] for name in SCENARIOS},
+        "checks": {
+            name: ["c_check", CHECKS.get(name, CHECK), False, [list(b) for b in check_blocks(CHECKS.get(name, CHECK))]]
+            for name in SCENARIOS
+        },
     }
     ns = {"__name__": "__main__", "sys": sys}
     install(boot, write_end, ns)

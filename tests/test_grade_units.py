@@ -319,6 +319,14 @@ def test_guard_passes_honest_work_and_runs_every_block(guard_run):
     assert [b[1] for b in blocks(guard_run, "honest")] == [False, False, True]  # the hidden block is marked hidden
 
 
+def test_guard_runs_the_check_where_the_answer_sees_its_definitions(guard_run):
+    # a check's own copy of a global the answer calls is what the answer sees, as in a notebook
+    assert passed(guard_run, "own_global")
+    # and an answer that swaps the check's helpers while it runs fails, flagged for review
+    assert not passed(guard_run, "swap_helpers")
+    assert ["helpers replaced", False] in guard_run["swap_helpers"]["flags"]
+
+
 def test_guard_fails_a_check_whose_block_was_cut_short(guard_run):
     assert not passed(guard_run, "skip_hidden")
 

@@ -471,15 +471,19 @@ def install(boot: dict, channel: int, user_ns: dict) -> None:
         undo = quiet_world()
         saved = swap(targets, module_names, modules)
         running.append(run)
-        ns: dict = {}
+        # The check runs in the notebook's own namespace, as in a normal run, so a name it
+        # defines (its own copy of a counter the answer calls) is what the student's functions
+        # see while it runs. The helpers are laid over the student's names for the duration
+        # and must still be there at the end: a check whose helpers were swapped fails.
+        overlay = dict(helpers)
+        overlay["__builtins__"] = dict(B)
+        overlay["__dglab_hidden__"] = functools.partial(sys.audit, HIDDEN)
+        shadowed = {k: user_ns.get(k, _MISSING) for k in overlay}
+        before = dict(user_ns)
         try:
-            ns = dict(user_ns)
-            before = dict(ns)
-            ns.update(helpers)
-            ns["__builtins__"] = dict(B)
-            ns["__dglab_hidden__"] = functools.partial(sys.audit, HIDDEN)
+            user_ns.update(overlay)
             try:
-                exec(code, ns)
+                exec(code, user_ns)
                 completed = True
             except KeyboardInterrupt:
                 error = "time limit: the check was interrupted"
@@ -490,11 +494,21 @@ def install(boot: dict, channel: int, user_ns: dict) -> None:
                     text = type(exc).__name__
                 if all(r[2] for r in run["records"]):
                     error = ("hidden: " if run["hidden"] else "") + one_line(text)
-            for k, v in ns.items():  # names a check defines stay, as in a normal run
-                if k not in helpers and k not in ("__builtins__", "__dglab_hidden__") and before.get(k, _MISSING) is not v:
-                    if not is_inst(v, guard_check):
-                        user_ns[k] = v
+            if any(user_ns.get(k, _MISSING) is not v for k, v in overlay.items()):
+                completed, error = False, "the check's helpers were replaced while it ran"
+                flag_once("helpers replaced", False)
         finally:
+            for k, old in shadowed.items():
+                if old is _MISSING:
+                    user_ns.pop(k, None)
+                else:
+                    user_ns[k] = old
+            for k, v in list(user_ns.items()):  # the check's own blocks do not outlive it
+                if is_inst(v, guard_check) and before.get(k, _MISSING) is not v:
+                    if before.get(k, _MISSING) is _MISSING:
+                        user_ns.pop(k, None)
+                    else:
+                        user_ns[k] = before[k]
             running.clear()
             unswap(saved, modules)
             for restore, value in reversed(undo):
