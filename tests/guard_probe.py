@@ -54,6 +54,12 @@ OWN_GLOBAL = "calls = {'n': 0}\ndef helper(x):\n    return x\ndef f(x): return h
 # the answer swaps the check's expect for a dummy during the check (and would then pass f(4))
 SWAP_HELPERS = "def f(x):\n    if x == 2:\n        globals()['expect'] = lambda *a: None\n    return x if x < 3 else 0"
 
+# a check cell that imports the helpers itself must still be recorded by the guard
+CHECK_IMPORTS = """from dglab.checks import check, expect
+with check("imports its own helpers"):
+    expect(f(1) == 1, "f(1) wrong")
+"""
+
 SCENARIOS = {
     "honest": "def f(x): return x",
     "wrong_two": "def f(x): return 1",
@@ -69,8 +75,10 @@ SCENARIOS = {
     "dynamo_like": "def f(x):\n    f.__code__.co_consts\n    return x",
     "own_global": OWN_GLOBAL,
     "swap_helpers": SWAP_HELPERS,
+    "imports_helpers": "def f(x): return x",
+    "imports_helpers_wrong": "def f(x): return 0",
 }
-CHECKS = {"own_global": CHECK_OWN_GLOBAL}
+CHECKS = {"own_global": CHECK_OWN_GLOBAL, "imports_helpers": CHECK_IMPORTS, "imports_helpers_wrong": CHECK_IMPORTS}
 
 
 def main() -> None:

@@ -327,6 +327,12 @@ def test_guard_runs_the_check_where_the_answer_sees_its_definitions(guard_run):
     assert ["helpers replaced", False] in guard_run["swap_helpers"]["flags"]
 
 
+def test_guard_records_a_check_that_imports_its_own_helpers(guard_run):
+    assert passed(guard_run, "imports_helpers")
+    assert not passed(guard_run, "imports_helpers_wrong")
+    assert blocks(guard_run, "imports_helpers_wrong")[0][3] == "f(1) wrong"
+
+
 def test_guard_fails_a_check_whose_block_was_cut_short(guard_run):
     assert not passed(guard_run, "skip_hidden")
 

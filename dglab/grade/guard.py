@@ -470,6 +470,13 @@ def install(boot: dict, channel: int, user_ns: dict) -> None:
         error, completed = "", False
         undo = quiet_world()
         saved = swap(targets, module_names, modules)
+        # a check cell that imports from dglab.checks itself gets the private copy, whose
+        # check class is the guard's, so its blocks are recorded like any other
+        package = modules.get("dglab")
+        imported = (modules.get("dglab.checks", _MISSING), getattr(package, "checks", _MISSING))
+        modules["dglab.checks"] = fresh
+        if package is not None:
+            setattr(package, "checks", fresh)
         running.append(run)
         # The check runs in the notebook's own namespace, as in a normal run, so a name it
         # defines (its own copy of a counter the answer calls) is what the student's functions
@@ -510,6 +517,12 @@ def install(boot: dict, channel: int, user_ns: dict) -> None:
                     else:
                         user_ns[k] = before[k]
             running.clear()
+            if imported[0] is _MISSING:
+                modules.pop("dglab.checks", None)
+            else:
+                modules["dglab.checks"] = imported[0]
+            if package is not None and imported[1] is not _MISSING:
+                setattr(package, "checks", imported[1])
             unswap(saved, modules)
             for restore, value in reversed(undo):
                 try:
