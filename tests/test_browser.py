@@ -155,13 +155,17 @@ def _open_and_run_all(browser: object, server: str, path: str):  # noqa: ANN202 
 
 def _cells(page) -> list[dict]:  # noqa: ANN001
     """Each code cell's tags, whether it shows an error, and its output text."""
+    # The source comes from the notebook model: CodeMirror renders only the lines in view, so an
+    # editor's text misses the end of a long cell (a check cell's `with check(` among them).
     return page.evaluate(
-        """() => [...document.querySelectorAll('.jp-CodeCell')].map((cell, i) => ({
-            index: i,
-            source: cell.querySelector('.jp-InputArea-editor')?.innerText || '',
-            error: !!cell.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] .ansi-red-fg, .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]'),
-            text: cell.querySelector('.jp-OutputArea')?.innerText || '',
-        }))"""
+        """() => window.jupyterapp.shell.currentWidget.content.widgets
+            .filter(w => w.model.type === 'code')
+            .map((w, i) => ({
+                index: i,
+                source: w.model.sharedModel.getSource(),
+                error: !!w.node.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] .ansi-red-fg, .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]'),
+                text: w.node.querySelector('.jp-OutputArea')?.innerText || '',
+            }))"""
     )
 
 
