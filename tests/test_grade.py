@@ -270,7 +270,7 @@ except OSError:
 subprocess.Popen([sys.executable, "-c", "import os, time\\nif os.fork() == 0:\\n    os.setsid(); time.sleep(120)\\n# TOKEN"], start_new_session=True)
 subprocess.run(["mount", "-o", "remount,rw,bind", sys.prefix], capture_output=True)
 wrote = 0
-for target in [SUBS + "/correct.ipynb", OUT, sys.prefix + "/dglab-escape-probe"]:
+for target in [SUBS + "/correct.ipynb", OUT, PREFIX + "/dglab-escape-probe"]:
     try:
         with open(target, "a") as f:
             f.write("{}")
@@ -378,9 +378,11 @@ def make_submissions(folder: Path, sol98, lab98) -> None:
     (folder / "link_to_solution.ipynb").symlink_to(folder.parent / "course" / "solutions" / "98_grader_fixture.ipynb")
 
 
-def add_escape(folder: Path, lab98, port: int, out: Path) -> None:
+def add_escape(folder: Path, lab98, port: int, out: Path, victims: Path) -> None:
     """The escaping submission needs the listener's port and the paths it tries to write."""
-    source = ESCAPE.replace("PORT", str(port)).replace("TOKEN", TOKEN).replace("SUBS", repr(str(folder))).replace("OUT", repr(str(out)))
+    prefix = "sys.prefix" if victims == folder else repr(str(victims))
+    source = ESCAPE.replace("PORT", str(port)).replace("TOKEN", TOKEN).replace("SUBS", repr(str(victims))).replace("OUT", repr(str(out)))
+    source = source.replace("PREFIX", prefix)
     write_nb(folder / "escape.ipynb", insert_after(fill(lab98, PARTIAL), "ex3", source))
 
 
@@ -411,7 +413,9 @@ def batch(tmp_path_factory):
     listener.bind(("127.0.0.1", 0))
     listener.listen(5)
     listener.settimeout(0.1)
-    add_escape(subs, lab98, listener.getsockname()[1], out)
+    # without a sandbox nothing stops the escape from writing into another submission or the
+    # environment (that is what the sandbox is for), so it then aims at a decoy folder instead
+    add_escape(subs, lab98, listener.getsockname()[1], out, subs if SANDBOX else base / "decoy")
     stuck = base / "stuck"
     stuck.mkdir()
     write_nb(stuck / "stuck.ipynb", fill(lab98, {**ANSWERS, "ex2": UNINTERRUPTIBLE}))

@@ -97,10 +97,12 @@ def command(scratch: Path, lib: Path, cwd: Path, env: dict[str, str]) -> list[st
     # started by root could remount the read-only binds read-write (measured: it could)
     args = [program, "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL", "--uid", "1000", "--gid", "1000"]
     args += ["--die-with-parent", "--clearenv"]
+    # the private /tmp first: binds are applied in order, so a Python environment that lives
+    # under /tmp (a CI clone) is bound on top of it instead of hidden by it
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     args += _system_binds()
     for place in python_dirs():
         args += ["--ro-bind", place, place]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     args += _gpu_binds()
     args += ["--bind", str(scratch), str(scratch), "--ro-bind", str(lib), str(lib), "--chdir", str(cwd)]
     for key, value in sorted(env.items()):
