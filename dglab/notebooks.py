@@ -18,6 +18,7 @@ from typing import Any
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager, KernelManager
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 
 from dglab.build import cell_role
@@ -74,11 +75,17 @@ class AsyncIPCKernelManager(_PrivateSockets, AsyncKernelManager):
 
 @contextmanager
 def ipc_kernel_manager(kernel_name: str = "python3") -> Iterator[AsyncIPCKernelManager]:
-    """Yield an :class:`AsyncIPCKernelManager` for one notebook run; its folder goes afterwards."""
+    """Yield an :class:`AsyncIPCKernelManager` for one notebook run; kernel and folder go afterwards.
+
+    nbclient shuts down only the kernels it started itself, so the one started through this
+    manager is shut down here.
+    """
     km = AsyncIPCKernelManager(kernel_name=kernel_name)
     try:
         yield km
     finally:
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
         shutil.rmtree(km.socket_folder, ignore_errors=True)
 
 
