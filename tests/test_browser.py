@@ -22,20 +22,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chromium import MISSING, launch
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB = "01"
-CHROMIUM = os.environ.get("DGLAB_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("DGLAB_SCREENSHOTS", ROOT / "artifacts" / "browser"))
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]
 RUN_TIMEOUT_MS = 90_000
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)"),
+    MISSING,
 ]
 
 
@@ -114,11 +110,7 @@ def server(notebooks: dict[str, str]) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+    yield from launch()
 
 
 def _open_and_run_all(browser: object, server: str, path: str):  # noqa: ANN202 - playwright Page

@@ -18,25 +18,20 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
+from chromium import MISSING, launch
 
 from dglab.site import SOLUTION_MARKERS, SiteBuild, build_site
 
 ROOT = Path(__file__).resolve().parent.parent
 # The two labs that execute fastest; 01 also has drawn graphs, plots and math.
 LABS = ["01", "02"]
-CHROMIUM = os.environ.get("DGLAB_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("DGLAB_SITE_SCREENSHOTS", ROOT / "artifacts" / "site"))
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-    "--allow-file-access-from-files",  # Sphinx's search reads its index next to the page
-]
 CJK_FONT = re.compile(r"CJK|Source Han|PingFang|YaHei|WenQuanYi|Hei|Song|Ming|Kai", re.I)
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.notebooks,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)"),
+    MISSING,
 ]
 
 
@@ -51,11 +46,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+    yield from launch(("--allow-file-access-from-files",))  # Sphinx's search reads its index next to the page
 
 
 class OfflinePage:
