@@ -246,19 +246,13 @@ def run_notebook(solution: Path, cell_timeout: int = 120) -> list[Verdict]:
                 if cell.cell_type != "code":
                     continue
                 client.execute_cell(cell, index)
-                grade_id = _answered_by(nb, index)
-                if grade_id and grade_id in pairs:
-                    mine = [e for e in entries if e.grade_id == grade_id]
-                    if mine:
-                        verdicts += run_exercise(pairs[grade_id], mine, run)
+                exercise = checked_by(pairs, cell)
+                mine = [e for e in entries if exercise and e.grade_id == exercise.grade_id]
+                if mine:
+                    verdicts += run_exercise(exercise, mine, run)
     return verdicts
 
 
-def _answered_by(nb: nbformat.NotebookNode, index: int) -> str | None:
-    """Return the exercise whose check cell is ``nb.cells[index]``, if it is one."""
-    if cell_role(nb.cells[index]) != "check":
-        return None
-    for cell in reversed(nb.cells[:index]):
-        if cell.cell_type == "code" and cell_role(cell) == "exercise":
-            return cell.metadata["nbgrader"]["grade_id"]
-    return None
+def checked_by(pairs: dict[str, Exercise], cell: nbformat.NotebookNode) -> Exercise | None:
+    """Return the exercise whose (solution) check cell ``cell`` is, if it is one."""
+    return next((e for e in pairs.values() if cell_role(cell) == "check" and e.full_check == cell.source), None)

@@ -1,7 +1,7 @@
-"""Execute notebooks and read back what their check cells said.
+"""Execute notebooks: kernels over private Unix sockets, cell time limits that name the cell,
+and per-cell timings (``dglab times``, ``dglab catalogue``, the course's pytest plugin).
 
-Used by the tests (the honesty test), by ``dglab times`` and by the grader, so all three
-judge a check cell the same way.
+What a check cell said is read by :func:`dglab.catalogue.outcome_of`.
 """
 
 from __future__ import annotations
@@ -21,19 +21,7 @@ from jupyter_client.manager import AsyncKernelManager, KernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 
-from dglab.build import cell_role
-from dglab.checks import PASS_MARK
 
-PASSED, FAILED, ERROR, NOT_RUN = "passed", "failed", "error", "not run"
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The outcome of one check cell."""
-
-    grade_id: str
-    status: str  # PASSED, FAILED (ExerciseFailed raised), ERROR (anything else) or NOT_RUN
-    message: str
 
 
 class _PrivateSockets:
@@ -162,33 +150,3 @@ def cell_seconds(nb: nbformat.NotebookNode) -> list[tuple[int, float]]:
             seconds = (datetime.fromisoformat(end.replace("Z", "+00:00")) - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
             out.append((index, seconds))
     return out
-
-
-def _text(outputs: list) -> str:
-    parts = []
-    for out in outputs:
-        if out.get("output_type") == "stream":
-            parts.append(out.get("text", ""))
-        elif out.get("output_type") == "error":
-            parts.append(f"{out.get('ename')}: {out.get('evalue')}")
-    return "".join(parts)
-
-
-def check_results(nb: nbformat.NotebookNode) -> list[CheckResult]:
-    """Return the outcome of every check cell of an executed notebook, in order."""
-    results = []
-    for cell in nb.cells:
-        if cell.cell_type != "code" or cell_role(cell) != "check":
-            continue
-        grade_id = cell.metadata["nbgrader"].get("grade_id", "?")
-        outputs = cell.get("outputs", [])
-        errors = [o for o in outputs if o.get("output_type") == "error"]
-        text = _text(outputs)
-        if cell.get("execution_count") is None and not outputs:
-            status = NOT_RUN
-        elif errors:
-            status = FAILED if errors[0].get("ename") == "ExerciseFailed" else ERROR
-        else:
-            status = PASSED if PASS_MARK in text else ERROR
-        results.append(CheckResult(grade_id, status, text.strip()))
-    return results

@@ -120,12 +120,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             nb = nbformat.read(item.path, as_version=4)
             loaded[item.path] = (catalogue.exercises(nb), catalogue.read(item.path))
         exercises, entries = loaded[item.path]
-        match = [e for e in exercises.values() if e.full_check == item.cell.source]
-        mine = [e for e in entries if match and e.grade_id == match[0].grade_id]
+        exercise = catalogue.checked_by(exercises, item.cell)
+        mine = [e for e in entries if exercise and e.grade_id == exercise.grade_id]
         if mine:
-            out.append(
-                CatalogueItem.from_parent(item.parent, name=f"catalogue {match[0].grade_id}", exercise=match[0], entries=mine)
-            )
+            out.append(CatalogueItem.from_parent(item.parent, name=f"catalogue {exercise.grade_id}", exercise=exercise, entries=mine))
     items[:] = out
 
 
