@@ -124,7 +124,8 @@ class check:
 
 def _describe(exc_type: type[BaseException], exc: BaseException | None) -> str:
     """Say in one line why a check failed, in a student's words."""
-    if issubclass(exc_type, NotImplementedError):
+    if issubclass(exc_type, NotImplementedError) and not str(exc or ""):
+        # the stub raises it bare; a library's NotImplementedError carries a message worth reading
         return "the exercise still raises NotImplementedError: replace the stub with your code and run its cell."
     if issubclass(exc_type, NameError):
         return f"{exc}: run the exercise cell above (and the cells before it) first."

@@ -31,6 +31,7 @@ def test_pass_prints_passed(capsys: pytest.CaptureFixture[str]) -> None:
     ("error", "fragment"),
     [
         (NotImplementedError(), "still raises NotImplementedError"),
+        (NotImplementedError("histograms of None are not supported"), "your code raised NotImplementedError: histograms"),
         (NameError("name 'f' is not defined"), "run the exercise cell above"),
         (AssertionError("f(2) is wrong"), "f(2) is wrong"),
         (ValueError("bad shape"), "your code raised ValueError: bad shape"),
