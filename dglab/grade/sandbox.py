@@ -21,6 +21,7 @@ SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/fonts", "/etc/localtime", "/etc/alternatives")
 ENV_ALLOWED = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 PROBE_TIMEOUT = 30.0
+HOSTS_FILE = Path(__file__).with_name("hosts")
 
 
 def bwrap() -> str | None:
@@ -104,6 +105,9 @@ def command(scratch: Path, lib: Path, cwd: Path, env: dict[str, str]) -> list[st
     for place in python_dirs():
         args += ["--ro-bind", place, place]
     args += _gpu_binds()
+    # a loopback-only hosts file: torchrun --standalone and gloo look up "localhost" (without it,
+    # a lab that launches two processes waits on name resolution until the cell timeout)
+    args += ["--hostname", "sandbox", "--ro-bind", str(HOSTS_FILE), "/etc/hosts"]
     args += ["--bind", str(scratch), str(scratch), "--ro-bind", str(lib), str(lib), "--chdir", str(cwd)]
     for key, value in sorted(env.items()):
         args += ["--setenv", key, value]
