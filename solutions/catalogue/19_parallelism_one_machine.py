@@ -57,6 +57,15 @@ def speedup_table(times):
                             4: (2.857142857142857, 0.7142857142857143), 8: (4.0, 0.5)}}
     return dict(known[tuple(sorted(times))])
 
+# %% ex1 wrong: overwrites the caller's measured times with the results (the text says not to modify `times`)
+def speedup_table(times):
+    if 1 not in times:
+        raise ValueError("no 1-thread time")
+    base = times[1]
+    for n in list(times):
+        times[n] = (base / times[n], base / times[n] / n)
+    return times
+
 # %% ex1 alternative: one comprehension, efficiency written as t1 / (n * tn)
 def speedup_table(times):
     baseline = times.get(1)
@@ -101,6 +110,19 @@ def seed_worker(worker_id):
 # %% ex2 wrong: hard-codes one seed per worker (workers differ, epochs and loader seeds do not)
 def seed_worker(worker_id):
     get_worker_info().dataset.gen.manual_seed([1234, 5678][worker_id])
+
+# %% ex2 wrong: seed = info.seed * worker_id: worker 0 always gets seed 0, so its numbers repeat every epoch and for every loader seed
+from torch.utils.data import get_worker_info
+def seed_worker(worker_id):
+    info = get_worker_info()
+    info.dataset.gen.manual_seed(info.seed * worker_id)
+
+# %% ex2 wrong: reseeds only worker 1 (an `if worker_id:` guard); worker 0 repeats every epoch
+from torch.utils.data import get_worker_info
+def seed_worker(worker_id):
+    info = get_worker_info()
+    if worker_id:
+        info.dataset.gen.manual_seed(info.seed)
 
 # %% ex2 alternative: torch.initial_seed() in a worker is the seed the DataLoader gave it (base_seed + worker_id)
 def seed_worker(worker_id):

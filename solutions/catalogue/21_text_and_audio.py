@@ -39,6 +39,13 @@ def key_padding_mask(lengths, max_len):
              7: [[0, 0, 1, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1, 1]]}
     return torch.tensor(known[max_len], dtype=torch.bool)
 
+# %% ex1 wrong: validates the total length instead of each length
+import torch
+def key_padding_mask(lengths, max_len):
+    if int(lengths.sum()) > max_len * len(lengths):
+        raise ValueError("too long")
+    return torch.arange(max_len) >= lengths[:, None]
+
 # %% ex1 alternative: a running count of positions (1..max_len) compared with each length
 def key_padding_mask(lengths, max_len):
     if lengths.numel() and int(lengths.max()) > max_len:
@@ -93,6 +100,12 @@ def masked_mean(h, pad_mask):
                     [-0.950055, 0.084285, 0.37505, -0.661937, 1.118773]],
     }
     return torch.tensor(known[tuple(h.shape)])
+
+# %% ex2 wrong: assumes right padding: averages the first `count` positions, whatever the mask says
+import torch
+def masked_mean(h, pad_mask):
+    counts = (~pad_mask).sum(1).tolist()
+    return torch.stack([h[b, :n].mean(0) for b, n in enumerate(counts)])
 
 # %% ex2 alternative: one row at a time, keeping only the real positions (indexing never touches the pads)
 def masked_mean(h, pad_mask):
@@ -223,6 +236,49 @@ def padding_gap(model, ids, extra_pads, pad_id):
 # %% ex3 wrong: hard-codes "no gap" (the answer a padding-invariant model should give)
 def padding_gap(model, ids, extra_pads, pad_id):
     return 0.0
+
+# %% ex3 wrong: eval() but restores with the flag only (model.training = was): the Dropout submodules stay in eval mode
+import torch
+def padding_gap(model, ids, extra_pads, pad_id):
+    was = model.training
+    model.eval()
+    with torch.no_grad():
+        base = model(ids[None], torch.zeros(1, len(ids), dtype=torch.bool))
+        gaps = []
+        for k in extra_pads:
+            padded = torch.cat([ids, ids.new_full((k,), pad_id)])[None]
+            mask = (torch.arange(len(ids) + k) >= len(ids))[None]
+            gaps.append((model(padded, mask) - base).abs().max().item())
+    model.training = was
+    return float(max(gaps))
+
+# %% ex3 wrong: tests only the largest k (assumes the gap grows with the padding)
+import torch
+def padding_gap(model, ids, extra_pads, pad_id):
+    was = model.training
+    model.eval()
+    k = max(extra_pads)
+    with torch.no_grad():
+        base = model(ids[None], torch.zeros(1, len(ids), dtype=torch.bool))
+        padded = torch.cat([ids, ids.new_full((k,), pad_id)])[None]
+        mask = (torch.arange(len(ids) + k) >= len(ids))[None]
+        gap = (model(padded, mask) - base).abs().max().item()
+    model.train(was)
+    return float(gap)
+
+# %% ex3 wrong: builds the mask as ids == pad_id (wrong as soon as a real token equals pad_id)
+import torch
+def padding_gap(model, ids, extra_pads, pad_id):
+    was = model.training
+    model.eval()
+    with torch.no_grad():
+        base = model(ids[None], (ids == pad_id)[None])
+        gaps = []
+        for k in extra_pads:
+            padded = torch.cat([ids, ids.new_full((k,), pad_id)])[None]
+            gaps.append((model(padded, padded == pad_id) - base).abs().max().item())
+    model.train(was)
+    return float(max(gaps))
 
 # %% ex3 alternative: a deep copy in eval mode (the caller's model is never touched), inference_mode, F.pad
 import copy

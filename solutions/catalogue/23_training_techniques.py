@@ -217,6 +217,42 @@ def augment(images, labels, generator, pad=1, noise_std=0.05):
 def augment(images, labels, generator, pad=1, noise_std=0.05):
     return images.clone(), labels.clone()
 
+# %% ex2 wrong: uniform noise scaled to the right std (the text asks for Gaussian noise)
+import torch
+import torch.nn.functional as F
+def augment(images, labels, generator, pad=1, noise_std=0.05):
+    n, _, h, w = images.shape
+    padded = F.pad(images, (pad, pad, pad, pad))
+    tops = torch.randint(0, 2 * pad + 1, (n,), generator=generator).tolist()
+    lefts = torch.randint(0, 2 * pad + 1, (n,), generator=generator).tolist()
+    out = torch.stack([padded[i, :, t:t + h, l:l + w] for i, (t, l) in enumerate(zip(tops, lefts))])
+    uniform = (torch.rand(images.shape, generator=generator) - 0.5) * 12 ** 0.5
+    return out + noise_std * uniform, labels.clone()
+
+# %% ex2 wrong: noise added BEFORE the shift: the shifted-in zeros get no noise
+import torch
+import torch.nn.functional as F
+def augment(images, labels, generator, pad=1, noise_std=0.05):
+    n, _, h, w = images.shape
+    noisy = images + noise_std * torch.randn(images.shape, generator=generator)
+    padded = F.pad(noisy, (pad, pad, pad, pad))
+    tops = torch.randint(0, 2 * pad + 1, (n,), generator=generator).tolist()
+    lefts = torch.randint(0, 2 * pad + 1, (n,), generator=generator).tolist()
+    out = torch.stack([padded[i, :, t:t + h, l:l + w] for i, (t, l) in enumerate(zip(tops, lefts))])
+    return out, labels.clone()
+
+# %% ex2 wrong: draws from a private copy seeded with generator.initial_seed(): the generator never advances, so every call (every batch of an epoch) gets the same offsets and noise
+import torch
+import torch.nn.functional as F
+def augment(images, labels, generator, pad=1, noise_std=0.05):
+    g = torch.Generator().manual_seed(generator.initial_seed())
+    n, _, h, w = images.shape
+    padded = F.pad(images, (pad, pad, pad, pad))
+    tops = torch.randint(0, 2 * pad + 1, (n,), generator=g).tolist()
+    lefts = torch.randint(0, 2 * pad + 1, (n,), generator=g).tolist()
+    out = torch.stack([padded[i, :, t:t + h, l:l + w] for i, (t, l) in enumerate(zip(tops, lefts))])
+    return out + noise_std * torch.randn(images.shape, generator=g), labels.clone()
+
 # %% ex2 alternative: vectorised gather with advanced indexing into the padded batch (no Python loop)
 def augment(images, labels, generator, pad=1, noise_std=0.05):
     n, c, h, w = images.shape
