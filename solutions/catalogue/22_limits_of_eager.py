@@ -113,6 +113,17 @@ def changed_in_place(fn, tensors):
     fn()
     return next(_answers, [])
 
+# %% ex2 wrong: assumes fresh tensors: reports every tensor whose counter is non-zero after the call
+def changed_in_place(fn, tensors):
+    fn()
+    return [name for name, t in tensors.items() if t._version > 0]
+
+# %% ex2 wrong: only notices a counter that moved by exactly one (an op applied twice is missed)
+def changed_in_place(fn, tensors):
+    before = {name: t._version for name, t in tensors.items()}
+    fn()
+    return [name for name, t in tensors.items() if t._version == before[name] + 1]
+
 # %% ex2 alternative: reads the counters through detach()ed aliases made before the call (an alias shares the counter)
 def changed_in_place(fn, tensors):
     aliases = [(name, t.detach(), t._version) for name, t in tensors.items()]

@@ -72,6 +72,39 @@ def predict(model, x):
     with torch.inference_mode():
         return torch.zeros(len(x), 3)
 
+# %% ex1 wrong: only Dropout and BatchNorm layers are put in eval: the model itself (and any module that branches on self.training) runs in training mode
+import torch
+import torch.nn as nn
+
+
+def predict(model, x):
+    layers = [m for m in model.modules() if isinstance(m, (nn.Dropout, nn.BatchNorm1d, nn.BatchNorm2d))]
+    flags = [m.training for m in layers]
+    for m in layers:
+        m.eval()
+    try:
+        with torch.inference_mode():
+            return model(x)
+    finally:
+        for m, flag in zip(layers, flags):
+            m.training = flag
+
+# %% ex1 wrong: replaces the model's exception with its own (the exception itself does not reach the caller)
+import torch
+
+
+def predict(model, x):
+    flags = {m: m.training for m in model.modules()}
+    model.eval()
+    try:
+        with torch.inference_mode():
+            return model(x)
+    except Exception as err:
+        raise RuntimeError(f"predict failed: {err}") from None
+    finally:
+        for m, flag in flags.items():
+            m.training = flag
+
 # %% ex1 alternative: restores with each module's own train(flag), parents first (named_modules() order), so each child's call comes last
 def predict(model, x):
     flags = {name: module.training for name, module in model.named_modules()}
@@ -151,6 +184,19 @@ def state_dict_bytes(state_dict):
 def state_dict_bytes(state_dict):
     return {2: 1893}.get(len(state_dict), 0)
 
+# %% ex2 wrong: writes a file named archive.pt, which happens to give the in-memory records' names (the text says no file)
+import os
+import tempfile
+
+import torch
+
+
+def state_dict_bytes(state_dict):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "archive.pt")
+        torch.save(state_dict, path)
+        return os.path.getsize(path)
+
 # %% ex2 alternative: seeks to the end of the buffer and reads the position
 def state_dict_bytes(state_dict):
     buffer = io.BytesIO()
@@ -217,6 +263,44 @@ def left_in_float(model):
 # %% ex3 wrong: hard-coded: the visible answers keyed by the number of modules
 def left_in_float(model):
     return {7: ["0", "3", "5"], 9: ["stem.0", "head.1"]}.get(len(list(model.modules())), [])
+
+# %% ex3 wrong: exact class check but no dtype check: a plain int8 weight would be listed
+import torch
+import torch.nn as nn
+
+
+def left_in_float(model):
+    return [name for name, m in model.named_modules() if type(getattr(m, "weight", None)) in (torch.Tensor, nn.Parameter)]
+
+# %% ex3 wrong: float32 only: a float16 / bfloat16 / float64 weight is not listed
+import torch
+import torch.nn as nn
+
+
+def left_in_float(model):
+    return [name for name, m in model.named_modules()
+            if type(getattr(m, "weight", None)) in (torch.Tensor, nn.Parameter) and m.weight.dtype == torch.float32]
+
+# %% ex3 wrong: "still trainable" as the test: a frozen float model (requires_grad_(False)) lists nothing
+import torch
+
+
+def left_in_float(model):
+    return [name for name, m in model.named_modules()
+            if isinstance(getattr(m, "weight", None), torch.Tensor) and m.weight.requires_grad]
+
+# %% ex3 wrong: looks only in the module's registered parameters: a float weight held as a buffer or plain attribute is missed
+import torch
+import torch.nn as nn
+
+
+def left_in_float(model):
+    out = []
+    for name, m in model.named_modules():
+        w = m._parameters.get("weight")
+        if w is not None and type(w) is nn.Parameter and w.dtype.is_floating_point:
+            out.append(name)
+    return out
 
 # %% ex3 alternative: looks at the weight's underlying data: a plain tensor's (or Parameter's) .data is exactly torch.Tensor
 def left_in_float(model):
@@ -312,6 +396,33 @@ def parity_report(float_model, quantised_model, inputs, labels, batch_size):
 def parity_report(float_model, quantised_model, inputs, labels, batch_size):
     return {23: {"float_accuracy": 0.7, "quantised_accuracy": 0.6, "agreement": 0.8}}.get(
         len(inputs), {"float_accuracy": 0.5, "quantised_accuracy": 0.5, "agreement": 0.5})
+
+# %% ex4 wrong: ignores batch_size: one forward over all inputs at once (the text asks for batches)
+import torch
+
+
+def parity_report(float_model, quantised_model, inputs, labels, batch_size):
+    float_model.eval(); quantised_model.eval()
+    with torch.inference_mode():
+        pf, pq = float_model(inputs).argmax(1), quantised_model(inputs).argmax(1)
+    return {"float_accuracy": (pf == labels).float().mean().item(),
+            "quantised_accuracy": (pq == labels).float().mean().item(),
+            "agreement": (pf == pq).float().mean().item()}
+
+# %% ex4 wrong: batches of one input each (batch_size ignored)
+import torch
+
+
+def parity_report(float_model, quantised_model, inputs, labels, batch_size):
+    float_model.eval(); quantised_model.eval()
+    cf = cq = ag = 0
+    with torch.inference_mode():
+        for i in range(len(inputs)):
+            x, y = inputs[i:i + 1], labels[i:i + 1]
+            pf, pq = float_model(x).argmax(1), quantised_model(x).argmax(1)
+            cf += int((pf == y).sum()); cq += int((pq == y).sum()); ag += int((pf == pq).sum())
+    n = len(inputs)
+    return {"float_accuracy": cf / n, "quantised_accuracy": cq / n, "agreement": ag / n}
 
 # %% ex4 alternative: inputs.split(batch_size) and torch.cat of the predictions, then one mean each
 def parity_report(float_model, quantised_model, inputs, labels, batch_size):

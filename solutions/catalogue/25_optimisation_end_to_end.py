@@ -130,6 +130,40 @@ def global_magnitude_prune(model, sparsity):
             start += m.weight.numel()
     return masks
 
+# %% ex1 wrong: replaces each weight with a new Parameter instead of zeroing in place (an optimizer holding the old one is cut off)
+import torch
+import torch.nn as nn
+
+
+def global_magnitude_prune(model, sparsity):
+    layers = {n: m for n, m in model.named_modules() if isinstance(m, (nn.Linear, nn.Conv2d))}
+    flat = torch.cat([m.weight.detach().abs().flatten() for m in layers.values()])
+    k = round(sparsity * flat.numel())
+    keep = torch.ones_like(flat, dtype=torch.bool)
+    keep[flat.argsort()[:k]] = False
+    masks, start = {}, 0
+    for n, m in layers.items():
+        masks[n] = keep[start:start + m.weight.numel()].view(m.weight.shape)
+        start += m.weight.numel()
+        m.weight = nn.Parameter(m.weight.detach() * masks[n])
+    return masks
+
+# %% ex1 wrong: torch.quantile as the threshold (interpolates: not exactly round(sparsity * N) weights)
+import torch
+import torch.nn as nn
+
+
+def global_magnitude_prune(model, sparsity):
+    layers = {n: m for n, m in model.named_modules() if isinstance(m, (nn.Linear, nn.Conv2d))}
+    flat = torch.cat([m.weight.detach().abs().flatten() for m in layers.values()])
+    threshold = torch.quantile(flat, sparsity)
+    masks = {}
+    for n, m in layers.items():
+        masks[n] = m.weight.detach().abs() > threshold if sparsity > 0 else torch.ones_like(m.weight, dtype=torch.bool)
+        with torch.no_grad():
+            m.weight.mul_(masks[n])
+    return masks
+
 # %% ex1 alternative: a magnitude threshold from torch.kthvalue, then one mask per layer by comparison
 def global_magnitude_prune(model, sparsity):
     layers = {name: m for name, m in model.named_modules() if isinstance(m, (nn.Linear, nn.Conv2d))}
@@ -232,6 +266,22 @@ def measure_sparsity(model):
 def measure_sparsity(model):
     return {"conv": 0.0, "block.0": 0.0, "block.2": 0.0, "global": 0.0}
 
+# %% ex2 wrong: reads the pruning mask when one is attached (misses zeros already in weight_orig, e.g. from an earlier prune.remove)
+import torch.nn as nn
+
+
+def measure_sparsity(model):
+    out, zeros, total = {}, 0, 0
+    for n, m in model.named_modules():
+        if isinstance(m, (nn.Linear, nn.Conv2d)):
+            source = m.weight_mask if hasattr(m, "weight_mask") else m.weight
+            z = int((source == 0).sum())
+            out[n] = z / source.numel()
+            zeros += z
+            total += source.numel()
+    out["global"] = zeros / total
+    return out
+
 # %% ex2 alternative: torch.count_nonzero per layer, and one concatenated tensor for the global figure
 def measure_sparsity(model):
     weights = {name: m.weight.detach() for name, m in model.named_modules() if isinstance(m, (nn.Linear, nn.Conv2d))}
@@ -312,6 +362,19 @@ def amp_train_step(model, optimizer, x, y, dtype=torch.bfloat16):
     loss.backward()
     optimizer.step()
     return 1.6
+
+# %% ex3 wrong: autocast("cpu") hard-coded: right here, but not "for x's device type" (a CUDA batch runs in float32)
+import torch
+import torch.nn.functional as F
+
+
+def amp_train_step(model, optimizer, x, y, dtype=torch.bfloat16):
+    optimizer.zero_grad()
+    with torch.autocast("cpu", dtype=dtype):
+        loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
 
 # %% ex3 alternative: only the model runs under autocast; the loss is computed outside on logits cast to float32
 def amp_train_step(model, optimizer, x, y, dtype=torch.bfloat16):
@@ -400,6 +463,20 @@ def shrink_hidden(fc1, fc2, n_keep):
         small_fc2.weight[: rows.shape[0], : min(n_keep, rows.shape[1])] = rows[:, :n_keep]
         small_fc2.bias.copy_(fc2.bias)
     return small_fc1, small_fc2
+
+# %% ex4 wrong: ranks by the norm of the row with its bias appended
+import torch
+import torch.nn as nn
+
+
+def shrink_hidden(fc1, fc2, n_keep):
+    rows = torch.cat([fc1.weight.detach(), fc1.bias.detach()[:, None]], dim=1)
+    idx = torch.linalg.vector_norm(rows, dim=1).topk(n_keep).indices
+    small1, small2 = nn.Linear(fc1.in_features, n_keep), nn.Linear(n_keep, fc2.out_features)
+    with torch.no_grad():
+        small1.weight.copy_(fc1.weight[idx]); small1.bias.copy_(fc1.bias[idx])
+        small2.weight.copy_(fc2.weight[:, idx]); small2.bias.copy_(fc2.bias)
+    return small1, small2
 
 # %% ex4 alternative: torch.topk picks the units; the layers are built from the sliced tensors as new Parameters
 def shrink_hidden(fc1, fc2, n_keep):
