@@ -56,6 +56,16 @@ def predict_compiles(lengths, dynamic):
     known = {False: [1, 2, 3, 3, 4], None: [1, 2, 2, 2, 2], True: [1, 1, 1, 1, 1]}[dynamic]
     return (known + [known[-1]] * len(lengths))[: len(lengths)]
 
+# %% ex1 wrong: hard-codes the visible expected values
+_SEEN = {((4, 6, 8, 6, 10), False): [1, 2, 3, 3, 4], ((4, 6, 8, 6, 10), None): [1, 2, 2, 2, 2],
+         ((4, 6, 8, 6, 10), True): [1, 1, 1, 1, 1], ((5, 5, 5), None): [1, 1, 1],
+         ((7, 7, 3, 7, 3, 9), None): [1, 1, 2, 2, 2, 2],
+         ((3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 3, 13), False): [1, 2, 3, 4, 5, 6, 7, 8, 8, 8, 8, 8]}
+
+
+def predict_compiles(lengths, dynamic):
+    return list(_SEEN.get((tuple(lengths), dynamic), [1] * len(lengths)))
+
 # %% ex1 alternative: simulates Dynamo's cache: a list of graphs, each a fixed length or "any length"
 def predict_compiles(lengths, dynamic):
     graphs, counts, first = [], [], None
@@ -139,6 +149,18 @@ def run_bucketed(fn, x, buckets):
         raise ValueError("too long for every bucket")
     return fn(torch.nn.functional.pad(x, (0, max(bucket, length) - length)))[..., :length]
 
+# %% ex2 wrong: pads with float64 zeros: the padded input, and so the output, change dtype
+import torch
+
+
+def run_bucketed(fn, x, buckets):
+    n = x.shape[-1]
+    for b in buckets:
+        if b >= n:
+            padded = torch.cat([x.double(), torch.zeros(x.shape[0], b - n, dtype=torch.float64)], dim=-1)
+            return fn(padded)[..., :n]
+    raise ValueError(f"length {n} exceeds every bucket")
+
 # %% ex2 alternative: bisect finds the bucket; the zeros are concatenated with new_zeros
 import bisect
 
@@ -217,6 +239,47 @@ class OpCountingBackend:
         shape = tuple(example_inputs[0].shape) if example_inputs else ()
         self.ops_per_graph.append(known.get(shape, 3))
         return gm.forward
+
+# %% ex3 wrong: forgets call_module (counts call_function and call_method only)
+class OpCountingBackend:
+    def __init__(self):
+        self.ops_per_graph = []
+
+    def __call__(self, gm, example_inputs):
+        self.ops_per_graph.append(sum(node.op in ("call_function", "call_method") for node in gm.graph.nodes))
+        return gm.forward
+
+# %% ex3 wrong: counts everything but placeholders and the output (attribute reads, get_attr, counted as ops)
+class OpCountingBackend:
+    def __init__(self):
+        self.ops_per_graph = []
+
+    def __call__(self, gm, example_inputs):
+        self.ops_per_graph.append(sum(node.op not in ("placeholder", "output") for node in gm.graph.nodes))
+        return gm.forward
+
+# %% ex3 wrong: nodes minus the inputs and one output, inputs counted from example_inputs
+class OpCountingBackend:
+    def __init__(self):
+        self.ops_per_graph = []
+
+    def __call__(self, gm, example_inputs):
+        self.ops_per_graph.append(len(list(gm.graph.nodes)) - len(example_inputs) - 1)
+        return gm.forward
+
+# %% ex3 alternative: the three op kinds are exactly the node kinds named call_*; a wrapper function runs the graph
+class OpCountingBackend:
+    def __init__(self):
+        self.ops_per_graph = []
+
+    def __call__(self, gm, example_inputs):
+        n = len([node for node in gm.graph.nodes if node.op.startswith("call_")])
+        self.ops_per_graph.append(n)
+
+        def run(*args):
+            return gm(*args)
+
+        return run
 
 # %% ex3 alternative: returns the GraphModule itself (it is callable) and counts node kinds with a Counter
 import collections

@@ -93,6 +93,41 @@ class ConvNet(nn.Module):
     def forward(self, x):
         return torch.zeros(x.shape[0], 10, requires_grad=True)
 
+# %% ex1 wrong: .squeeze() on the logits: a batch of one comes back as shape (10,), not (1, 10)
+import torch
+import torch.nn as nn
+
+
+class ConvNet(nn.Module):
+    def __init__(self, n_conv, channels):
+        super().__init__()
+        self.convs = nn.ModuleList(nn.Conv2d(1 if k == 0 else channels, channels, 3, padding=1) for k in range(n_conv))
+        self.fc = nn.Linear(channels * 8 * 8, 10)
+
+    def forward(self, x):
+        for conv in self.convs:
+            x = torch.relu(conv(x))
+        return self.fc(x.flatten(1)).squeeze()
+
+# %% ex1 wrong: only works up to the depths the check builds: named layers for n_conv <= 3, deeper ones silently dropped
+import torch
+import torch.nn as nn
+
+
+class ConvNet(nn.Module):
+    def __init__(self, n_conv, channels):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, channels, 3, padding=1)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1) if n_conv >= 2 else None
+        self.conv3 = nn.Conv2d(channels, channels, 3, padding=1) if n_conv >= 3 else None
+        self.fc = nn.Linear(channels * 8 * 8, 10)
+
+    def forward(self, x):
+        for conv in (self.conv1, self.conv2, self.conv3):
+            if conv is not None:
+                x = torch.relu(conv(x))
+        return self.fc(x.flatten(1))
+
 # %% ex1 alternative: one nn.Sequential built in the loop (Conv2d, ReLU, ..., Flatten, Linear)
 class ConvNet(nn.Module):
     def __init__(self, n_conv, channels):
@@ -218,6 +253,47 @@ def aggregate_over_seeds(runs):
         raise ValueError("not a full sweep")
     return {1: (0.93, 0.026457513110645887, 3), 2: (0.79, 0.07549834435270752, 3)}
 
+# %% ex2 wrong: duplicates found by comparing whole runs (config, seed, value): a rerun with another value slips through
+import statistics
+
+
+def aggregate_over_seeds(runs):
+    if len(set(runs)) != len(runs):
+        raise ValueError("duplicated run")
+    groups = {}
+    for config, seed, value in runs:
+        groups.setdefault(config, []).append(value)
+    return {c: (statistics.mean(v), statistics.stdev(v), len(v)) for c, v in groups.items()}
+
+# %% ex2 wrong: sorts the runs by config to group them: fails on configs that are hashable but not orderable (None, mixed types)
+import itertools
+import statistics
+
+
+def aggregate_over_seeds(runs):
+    seen = set()
+    for config, seed, _ in runs:
+        if (config, seed) in seen:
+            raise ValueError("duplicated run")
+        seen.add((config, seed))
+    out = {}
+    for config, group in itertools.groupby(sorted(runs, key=lambda r: r[0]), key=lambda r: r[0]):
+        values = [v for _, _, v in group]
+        out[config] = (statistics.mean(values), statistics.stdev(values), len(values))
+    return out
+
+# %% ex2 wrong: hard-codes the visible expected values
+def aggregate_over_seeds(runs):
+    configs = {c for c, _, _ in runs}
+    if configs == {1, 2}:
+        return {1: (0.9299999999999999, 0.026457513110645866, 3), 2: (0.79, 0.07549834435270751, 3)}
+    if configs == {("sgd", 3), ("adam", 3)}:
+        return {("sgd", 3): (0.5800000000000001, 0.04242640687119281, 2),
+                ("adam", 3): (0.85, 0.05477225575051662, 4)}
+    if len(runs) == 3:
+        raise ValueError("not enough runs or a duplicate")
+    return {}
+
 # %% ex2 alternative: float64 tensors and torch.std (its default correction=1 is the sample std), defaultdict
 def aggregate_over_seeds(runs):
     import collections
@@ -316,6 +392,46 @@ def shard_indices(n, num_replicas, rank, epoch, seed=0, shuffle=True):
 def shard_indices(n, num_replicas, rank, epoch, seed=0, shuffle=True):
     known = {0: [4, 3, 6], 1: [1, 9, 2], 2: [7, 0, 4], 3: [5, 8, 1]}
     return known.get(rank, [])
+
+# %% ex3 wrong: seeds the GLOBAL generator (torch.manual_seed) instead of a private one: same indices, but it resets the caller's RNG
+import math
+
+import torch
+
+
+def shard_indices(n, num_replicas, rank, epoch, seed=0, shuffle=True):
+    if shuffle:
+        torch.manual_seed(seed + epoch)
+        order = torch.randperm(n).tolist()
+    else:
+        order = list(range(n))
+    total = num_replicas * math.ceil(n / num_replicas)
+    order = [order[i % n] for i in range(total)]
+    return order[rank::num_replicas]
+
+# %% ex3 wrong: the shortcut, the class captured before the check (a default argument) so the forbid cannot see it
+from torch.utils.data.distributed import DistributedSampler
+
+
+def shard_indices(n, num_replicas, rank, epoch, seed=0, shuffle=True, _sampler=DistributedSampler):
+    sampler = _sampler(range(n), num_replicas=num_replicas, rank=rank, shuffle=shuffle, seed=seed)
+    sampler.set_epoch(epoch)
+    return list(sampler)
+
+# %% ex3 wrong: hard-codes the visible expected values
+_TABLE = {(10, 4, 0, 0, 0, True): [4, 3, 6], (10, 4, 1, 0, 0, True): [1, 9, 2], (10, 4, 2, 0, 0, True): [7, 0, 4],
+          (10, 4, 3, 0, 0, True): [5, 8, 1], (10, 4, 0, 1, 0, True): [5, 0, 7], (10, 4, 1, 1, 0, True): [6, 8, 4],
+          (10, 4, 2, 1, 0, True): [1, 9, 5], (10, 4, 3, 1, 0, True): [2, 3, 6], (12, 3, 0, 2, 5, True): [3, 5, 11, 1],
+          (12, 3, 1, 2, 5, True): [4, 7, 6, 10], (12, 3, 2, 2, 5, True): [0, 9, 8, 2], (7, 3, 0, 0, 0, False): [0, 3, 6],
+          (7, 3, 1, 0, 0, False): [1, 4, 0], (7, 3, 2, 0, 0, False): [2, 5, 1], (2, 5, 0, 0, 0, False): [0],
+          (2, 5, 1, 0, 0, False): [1], (2, 5, 2, 0, 0, False): [0], (2, 5, 3, 0, 0, False): [1],
+          (2, 5, 4, 0, 0, False): [0], (3, 8, 0, 1, 0, True): [1], (3, 8, 1, 1, 0, True): [2], (3, 8, 2, 1, 0, True): [0],
+          (3, 8, 3, 1, 0, True): [1], (3, 8, 4, 1, 0, True): [2], (3, 8, 5, 1, 0, True): [0], (3, 8, 6, 1, 0, True): [1],
+          (3, 8, 7, 1, 0, True): [2]}
+
+
+def shard_indices(n, num_replicas, rank, epoch, seed=0, shuffle=True):
+    return list(_TABLE.get((n, num_replicas, rank, epoch, seed, shuffle), []))
 
 # %% ex3 alternative: modular arithmetic: padding repeats the order, so padded position p holds order[p % n]
 def shard_indices(n, num_replicas, rank, epoch, seed=0, shuffle=True):

@@ -83,6 +83,71 @@ def count_saved_bytes(fn, module):
     import dglab.profiling
     return dglab.profiling.measure_memory(fn, exclude=module).saved_for_backward
 
+# %% ex1 wrong: dedups by tensor object id instead of storage: two view objects over one storage count twice
+import torch
+
+
+def count_saved_bytes(fn, module):
+    skip = {p.untyped_storage().data_ptr() for p in [*module.parameters(), *module.buffers()]}
+    seen, keep = {}, []
+
+    def pack(t):
+        keep.append(t)
+        if t.untyped_storage().data_ptr() not in skip:
+            seen[id(t)] = t.untyped_storage().nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        fn()
+    return sum(seen.values())
+
+# %% ex1 wrong: keys by the tensor's data_ptr(), not its storage's: two offset views of one storage count twice
+import torch
+
+
+def count_saved_bytes(fn, module):
+    skip = {p.data_ptr() for p in [*module.parameters(), *module.buffers()]}
+    seen = {}
+
+    def pack(t):
+        if t.data_ptr() not in skip:
+            seen[t.data_ptr()] = t.untyped_storage().nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        fn()
+    return sum(seen.values())
+
+# %% ex1 wrong: a private dglab helper as a shortcut (the text asks for it by hand with saved_tensors_hooks)
+import torch
+from dglab.profiling import _SavedCounter
+
+
+def count_saved_bytes(fn, module):
+    counter = _SavedCounter(module)
+    with torch.autograd.graph.saved_tensors_hooks(counter.pack, lambda t: t):
+        fn()
+    return counter.total
+
+# %% ex1 wrong: calls fn() twice (a "warm-up" run first), against "call fn() once"; counts the second run
+import torch
+
+
+def count_saved_bytes(fn, module):
+    fn()
+    skip = {p.untyped_storage().data_ptr() for p in [*module.parameters(), *module.buffers()]}
+    seen = {}
+
+    def pack(t):
+        ptr = t.untyped_storage().data_ptr()
+        if ptr not in skip:
+            seen[ptr] = t.untyped_storage().nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        fn()
+    return sum(seen.values())
+
 # %% ex1 alternative: no hooks: build the graph, walk it from the output and read every node's _saved_* tensors
 def count_saved_bytes(fn, module):
     out = fn()
@@ -157,17 +222,41 @@ def checkpointed_forward(blocks, x):
             x = block(x)
     return x.requires_grad_()
 
+# %% ex2 wrong: one checkpoint around the whole stack, not around every block
+from torch.utils.checkpoint import checkpoint
+
+
+def checkpointed_forward(blocks, x):
+    def run_all(h):
+        for block in blocks:
+            h = block(h)
+        return h
+    return checkpoint(run_all, x, use_reentrant=False)
+
+# %% ex2 wrong: reentrant checkpoint made to work by switching on requires_grad of the caller's x (mutates the input)
+from torch.utils.checkpoint import checkpoint
+
+
+def checkpointed_forward(blocks, x):
+    x.requires_grad_(True)
+    for block in blocks:
+        x = checkpoint(block, x, use_reentrant=True)
+    return x
+
 # %% ex2 alternative: checkpoint_sequential with an nn.Identity appended as the (uncheckpointed) last segment
 def checkpointed_forward(blocks, x):
     return checkpoint_sequential(nn.Sequential(*blocks, nn.Identity()), len(blocks) + 1, x, use_reentrant=False)
 
-# %% ex2 alternative: one checkpoint around the whole stack: keeps only x (even less), recomputes all blocks at once in backward
+# %% ex2 alternative: the reentrant variant made correct with an empty dummy input that requires grad (caller's x untouched)
+import torch
+from torch.utils.checkpoint import checkpoint
+
+
 def checkpointed_forward(blocks, x):
-    def run_all(inp):
-        for block in blocks:
-            inp = block(inp)
-        return inp
-    return checkpoint(run_all, x, use_reentrant=False)
+    dummy = torch.empty(0, requires_grad=True)      # 0 bytes: the graph keeps only the block inputs
+    for block in blocks:
+        x = checkpoint(lambda d, h, b=block: b(h), dummy, x, use_reentrant=True)
+    return x
 
 # %% ex3 wrong: the leaky loop unchanged (tensors with graphs in both lists)
 def train_and_validate(model, optimiser, batches, val_x, val_y):
