@@ -117,6 +117,29 @@ def export_batch_dynamic(model, example):
         for module, was_training in flags.items():
             module.training = was_training
 
+# %% ex1 wrong: (probe) a training-mode forward "to check the shapes" before exporting: BatchNorm statistics move
+def export_batch_dynamic(model, example):
+    was = model.training
+    with torch.no_grad():
+        model(torch.cat([example, example]))
+    model.eval()
+    if example.shape[0] == 1:
+        example = torch.cat([example, example])
+    try:
+        return torch.export.export(model, (example,), dynamic_shapes=({0: torch.export.Dim("batch")},))
+    finally:
+        model.train(was)
+
+# %% ex1 wrong: (probe) restores only the top-level flag with train(was): a frozen submodule would be unfrozen
+def export_batch_dynamic(model, example):
+    was = model.training
+    model.eval()
+    if example.shape[0] == 1:
+        example = torch.cat([example, example])
+    program = torch.export.export(model, (example,), dynamic_shapes=({0: torch.export.Dim("batch")},))
+    model.train(was)
+    return program
+
 # %% ex2 wrong: looks at the first input only: a candidate wrong at another batch size passes
 def worst_difference(reference, candidate, inputs):
     with torch.inference_mode():
@@ -264,6 +287,47 @@ def worst_difference(reference, candidate, inputs):
     gaps = [_largest_gap(reference, candidate, x) for x in inputs]
     return math.inf if any(math.isnan(gap) for gap in gaps) else max(gaps)
 
+# %% ex2 wrong: signed difference, no abs: a candidate that is too LOW reads as perfect
+def worst_difference(reference, candidate, inputs):
+    worst = 0.0
+    with torch.inference_mode():
+        for x in inputs:
+            a, b = reference(x), candidate(x)
+            if a.shape != b.shape:
+                raise ValueError(f"shapes {tuple(a.shape)} and {tuple(b.shape)} differ")
+            if torch.isnan(a).any() or torch.isnan(b).any():
+                return math.inf
+            worst = max(worst, (b - a).max().item())
+    return worst
+
+# %% ex2 wrong: compares element counts, not shapes, and flattens: a (7, 3) vs (21,) or transposed output passes
+def worst_difference(reference, candidate, inputs):
+    worst = 0.0
+    with torch.inference_mode():
+        for x in inputs:
+            a, b = reference(x), candidate(x)
+            if a.numel() != b.numel():
+                raise ValueError(f"{a.numel()} and {b.numel()} elements")
+            d = (a.reshape(-1) - b.reshape(-1)).abs()
+            if torch.isnan(d).any():
+                return math.inf
+            worst = max(worst, d.max().item())
+    return worst
+
+# %% ex2 alternative: (probe) shapes first, then the differences: each callable runs twice per input
+def worst_difference(reference, candidate, inputs):
+    with torch.inference_mode():
+        for x in inputs:
+            if reference(x).shape != candidate(x).shape:
+                raise ValueError("output shapes differ")
+        worst = 0.0
+        for x in inputs:
+            d = (reference(x) - candidate(x)).abs()
+            if d.isnan().any():
+                return math.inf
+            worst = max(worst, float(d.max()))
+    return worst
+
 # %% ex3 wrong: keeps every call_function node: operator.getitem shows up as an "operator"
 def op_counts(program):
     counts = {}
@@ -338,3 +402,11 @@ def op_counts(program):
         if node.op == "call_function" and hasattr(target, "_schema") and getattr(target, "namespace", "") == "aten":
             counts[str(target)] = counts.get(str(target), 0) + 1
     return dict(sorted(counts.items()))
+
+# %% ex3 wrong: (probe) excludes operator.getitem by name only: other builtins (operator.mul on sizes, ...) still count
+def op_counts(program):
+    counts = {}
+    for node in program.graph.nodes:
+        if node.op == "call_function" and "getitem" not in str(node.target):
+            counts[str(node.target)] = counts.get(str(node.target), 0) + 1
+    return counts

@@ -88,6 +88,27 @@ def average_gradients_(replicas):
             p.grad.copy_(mean[offset:offset + p.grad.numel()].view_as(p.grad))
             offset += p.grad.numel()
 
+# %% ex1 wrong: (probe) returns the list of means though the text says it returns nothing
+def average_gradients_(replicas):
+    means = []
+    for params in zip(*(m.parameters() for m in replicas)):
+        if params[0].grad is None:
+            continue
+        mean = torch.stack([p.grad for p in params]).mean(0)
+        for p in params:
+            p.grad.copy_(mean)
+        means.append(mean)
+    return means
+
+# %% ex1 wrong: (probe) swaps the storage with .grad.data = mean: same object, but views of the old storage go stale
+def average_gradients_(replicas):
+    for params in zip(*(m.parameters() for m in replicas)):
+        if params[0].grad is None:
+            continue
+        mean = torch.stack([p.grad for p in params]).mean(0)
+        for p in params:
+            p.grad.data = mean.clone()
+
 # %% ex2 wrong: no no_sync at all: DDP all-reduces after every micro-batch
 def accumulate_gradients(ddp_model, micro_batches, loss_fn):
     k = len(micro_batches)
@@ -204,6 +225,22 @@ def accumulate_gradients(ddp_model, micro_batches, loss_fn):
     loss = loss_fn(ddp_model(x_last), y_last) / k
     loss.backward()
     return total + loss.item()
+
+# %% ex2 wrong: (probe) zeroes the gradients first, which the text leaves to the caller
+def accumulate_gradients(ddp_model, micro_batches, loss_fn):
+    ddp_model.zero_grad()
+    k = len(micro_batches)
+    total = 0.0
+    for i, (x, y) in enumerate(micro_batches):
+        if i < k - 1:
+            with ddp_model.no_sync():
+                loss = loss_fn(ddp_model(x), y) / k
+                loss.backward()
+        else:
+            loss = loss_fn(ddp_model(x), y) / k
+            loss.backward()
+        total += loss.item()
+    return total
 
 # %% ex3 wrong: no detach: the "received" tensor is stage 1's output itself, so nothing is cut
 def split_step(model, cut, x, y, loss_fn):

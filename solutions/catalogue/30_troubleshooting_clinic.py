@@ -244,6 +244,36 @@ def train_logistic(x, y, steps, lr):
         losses.append(loss.item())
     return w.detach(), b.detach(), losses
 
+# %% ex2 wrong: clamps the logits to [-10, 10]: no NaN, but the loss and gradient change once |z| > 10
+def train_logistic(x, y, steps, lr):
+    w, b = torch.zeros(2, requires_grad=True), torch.zeros((), requires_grad=True)
+    losses = []
+    for step in range(steps):
+        z = (x @ w + b).clamp(-10, 10)
+        loss = F.binary_cross_entropy_with_logits(z, y)
+        w.grad = b.grad = None
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        losses.append(loss.item())
+    return w.detach(), b.detach(), losses
+
+# %% ex2 wrong: (probe) an epsilon inside the logs, log(p + 1e-6): not the identical computation
+def train_logistic(x, y, steps, lr):
+    w, b = torch.zeros(2, requires_grad=True), torch.zeros((), requires_grad=True)
+    losses = []
+    for step in range(steps):
+        p = torch.sigmoid(x @ w + b)
+        loss = -(y * torch.log(p + 1e-6) + (1 - y) * torch.log(1 - p + 1e-6)).mean()
+        w.grad = b.grad = None
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        losses.append(loss.item())
+    return w.detach(), b.detach(), losses
+
 # %% ex3 wrong: F.mse_loss as it is: (N, 1) against (N,) broadcasts to (N, N)
 def mse_aligned(pred, target):
     return F.mse_loss(pred, target)
@@ -315,6 +345,43 @@ def mse_aligned(pred, target):
     t = target.squeeze(1) if target.dim() == 2 else target
     return nn.MSELoss()(p, t)
 
+# %% ex3 wrong: squeeze() both and compare shapes: accepts (2, 2) with (2, 2), (1, 4) with (4,), ...
+def mse_aligned(pred, target):
+    p, t = pred.squeeze(), target.squeeze()
+    if p.shape != t.shape:
+        raise ValueError(f"shapes {tuple(pred.shape)} and {tuple(target.shape)} do not align")
+    return ((p - t) ** 2).mean()
+
+# %% ex3 wrong: validates only the target's shape, then flattens: accepts a (2, 2) or (1, 4) prediction
+def mse_aligned(pred, target):
+    if not (target.dim() == 1 or (target.dim() == 2 and target.shape[1] == 1)):
+        raise ValueError(f"target should be (N,) or (N, 1), got {tuple(target.shape)}")
+    p, t = pred.reshape(-1), target.reshape(-1)
+    if p.numel() != t.numel():
+        raise ValueError(f"{p.numel()} predictions for {t.numel()} targets")
+    return ((p - t) ** 2).mean()
+
+# %% ex3 wrong: rejects only 2-D shapes with more than one column: accepts 0-d and 3-D tensors
+def mse_aligned(pred, target):
+    for name, t in (("pred", pred), ("target", target)):
+        if t.dim() == 2 and t.shape[1] != 1:
+            raise ValueError(f"{name} has {t.shape[1]} columns")
+    p, t = pred.reshape(-1), target.reshape(-1)
+    if p.shape != t.shape:
+        raise ValueError(f"{p.numel()} predictions for {t.numel()} targets")
+    return ((p - t) ** 2).mean()
+
+# %% ex3 wrong: (probe) squeezes the caller's target in place (mutates an input)
+def mse_aligned(pred, target):
+    for t in (pred, target):
+        if t.dim() not in (1, 2) or t.numel() != t.shape[0]:
+            raise ValueError(f"expected (N,) or (N, 1), got {tuple(t.shape)}")
+    if pred.shape[0] != target.shape[0]:
+        raise ValueError("N differs")
+    if target.dim() == 2:
+        target.squeeze_(1)
+    return ((pred.reshape(-1) - target) ** 2).mean()
+
 # %% ex4 wrong: only torch.no_grad(): dropout stays on and BatchNorm updates its statistics
 def predict(model, x):
     with torch.no_grad():
@@ -379,4 +446,14 @@ def predict(model, x):
         out = model(x)
     for m, training in zip(modules, modes):
         m.training = training
+    return out
+
+# %% ex4 wrong: (probe) turns grad mode off globally and leaves it off
+def predict(model, x):
+    torch.set_grad_enabled(False)
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    out = model(x)
+    for m, mode in modes:
+        m.training = mode
     return out
