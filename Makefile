@@ -22,11 +22,9 @@ lab: $(STAMP)
 	$(BIN)/dglab workspace
 	$(BIN)/jupyter lab $(ROOTFLAG) work/
 
-# Files are handed to the two workers in this order: the solutions (the longest, with their catalogues)
-# before the labs, so the run does not end with one worker idle beside a long solution.
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-cell-timeout=120 --nbval-current-env \
-		tests solutions labs
+		tests labs solutions
 
 # The inner loop: dglab's own tests, no notebook kernel, no browser (under a minute).
 test-fast: $(STAMP)
