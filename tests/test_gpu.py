@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 from dglab import profiling
+from dglab.distributed import torchrun_command
 
 pytestmark = [
     pytest.mark.gpu,
@@ -86,7 +86,7 @@ def test_profiler_records_cuda_kernels(tmp_path: Path) -> None:
 def test_nccl_all_reduce_with_torchrun(tmp_path: Path) -> None:
     out = tmp_path / "result.json"
     gpus = torch.cuda.device_count()
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={gpus}", str(HERE / "gpu" / "ddp_allreduce.py"), str(out)]
+    cmd = torchrun_command(HERE / "gpu" / "ddp_allreduce.py", str(out), nproc=gpus)
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(out.read_text())

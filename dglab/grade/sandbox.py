@@ -114,22 +114,35 @@ def command(scratch: Path, lib: Path, cwd: Path, env: dict[str, str]) -> list[st
     return args
 
 
+def run_python(code: str, timeout: float = PROBE_TIMEOUT) -> subprocess.CompletedProcess[str]:
+    """Run ``python -I -c code`` in a throwaway sandbox (empty scratch and library folders).
+
+    Args:
+        code: the Python source to run.
+        timeout: seconds before the run is stopped (``subprocess.TimeoutExpired``).
+
+    Returns:
+        The finished process, its output captured as text.
+    """
+    with tempfile.TemporaryDirectory(prefix="dglab-probe-") as tmp:
+        scratch, lib = Path(tmp) / "s", Path(tmp) / "l"
+        scratch.mkdir()
+        lib.mkdir()
+        env = kernel_env(scratch, os.path.dirname(sys.executable))
+        argv = command(scratch, lib, scratch, env) + [sys.executable, "-I", "-c", code]
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+
+
 def probe() -> str | None:
     """Try to start Python in a sandbox; return why it failed, or None when it works."""
     if sys.platform != "linux":
         return f"sandboxing needs Linux (this is {sys.platform})"
     if bwrap() is None:
         return "bubblewrap (bwrap) is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-    with tempfile.TemporaryDirectory(prefix="dglab-probe-") as tmp:
-        scratch, lib = Path(tmp) / "s", Path(tmp) / "l"
-        scratch.mkdir()
-        lib.mkdir()
-        env = kernel_env(scratch, os.path.dirname(sys.executable))
-        argv = command(scratch, lib, scratch, env) + [sys.executable, "-I", "-c", "import os; print(len(os.listdir('/proc')))"]
-        try:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=PROBE_TIMEOUT)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            return f"bwrap could not start: {error}"
+    try:
+        done = run_python("import os; print(len(os.listdir('/proc')))", timeout=PROBE_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"bwrap could not start: {error}"
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines() or [f"exit status {done.returncode}"]
         return f"bwrap failed: {lines[-1][:160]}"
