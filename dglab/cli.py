@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from dglab.startup import skip_slow_optional_imports
+
 
 def find_root(start: Path | None = None) -> Path:
     """Return the course repository that holds ``solutions/`` (searching upwards)."""
@@ -172,6 +174,7 @@ def cmd_grade_merge(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dglab`` command."""
+    skip_slow_optional_imports()  # before any subcommand imports nbformat
     parser = argparse.ArgumentParser(prog="dglab", description="Course tooling for the dglab autograd labs.")
     sub = parser.add_subparsers(dest="command", required=True)
 
