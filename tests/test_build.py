@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import shutil
 import subprocess
 import sys
@@ -12,9 +10,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from course_cli import run_dglab
 
 from dglab.build import BuildError, build, make_lab, render, student_source
-from dglab.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -118,42 +116,28 @@ def test_build_then_check(tmp_path: Path) -> None:
     assert reasons["96_orphan.ipynb"] == "has no solution notebook"
 
 
-def _dglab(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run the ``dglab`` command in this process (a new interpreter costs ~2 s of imports per call;
-    ``test_cli_outside_a_course`` runs the real entry point once)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(args))
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 2
-            if not isinstance(stop.code, int):
-                print(stop.code, file=sys.stderr)
-    return subprocess.CompletedProcess(["dglab", *args], code, out.getvalue(), err.getvalue())
-
-
 def test_cli_check_exit_codes(tmp_path: Path) -> None:
     root = _course(tmp_path)
-    stale = _dglab("build", "--check", cwd=root)
+    stale = run_dglab("build", "--check", cwd=root)
     assert stale.returncode == 1 and "stale: labs/97_demo.ipynb (missing)" in stale.stdout
-    assert _dglab("build", cwd=root).returncode == 0
-    assert _dglab("build", "--check", cwd=root).returncode == 0
+    assert run_dglab("build", cwd=root).returncode == 0
+    assert run_dglab("build", "--check", cwd=root).returncode == 0
     (root / "solutions" / "95_broken.ipynb").write_text("{not json")
-    broken = _dglab("build", cwd=root)
+    broken = run_dglab("build", cwd=root)
     assert broken.returncode == 2 and "95_broken.ipynb: not a readable notebook" in broken.stderr
     assert "Traceback" not in broken.stderr
 
 
 def test_cli_check_reports_broken_rules(tmp_path: Path) -> None:
     root = _course(tmp_path)
-    assert _dglab("build", cwd=root).returncode == 0
+    assert run_dglab("build", cwd=root).returncode == 0
     nb = nbformat.read(root / "solutions" / "97_demo.ipynb", as_version=4)
     nb.cells[1].source += "\nreference = 4"
     nb.cells[3].source = 'with check("Exercise 1"):\n    expect(double(2) == reference, "no")'
     nbformat.write(nb, root / "solutions" / "97_demo.ipynb")
     (root / "solutions" / "catalogue" / "97_demo.py").write_text(CATALOGUE.split("# %% ex1 wrong: squares")[0])
-    assert _dglab("build", cwd=root).returncode == 0
-    result = _dglab("build", "--check", cwd=root)
+    assert run_dglab("build", cwd=root).returncode == 0
+    result = run_dglab("build", "--check", cwd=root)
     assert result.returncode == 1
     assert "cell 3 (ex1_check) reads reference, defined by an earlier cell" in result.stderr
     assert "ex1 has 2 wrong answers and 0 alternatives; it needs at least 3 and 1" in result.stderr
@@ -165,7 +149,7 @@ def test_cli_outside_a_course(tmp_path: Path) -> None:
 
 
 def test_repository_labs_are_up_to_date() -> None:
-    result = _dglab("build", "--check", cwd=ROOT)
+    result = run_dglab("build", "--check", cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -183,7 +167,7 @@ def test_times_reports_each_notebook_and_its_slowest_cell(tmp_path: Path) -> Non
     path = tmp_path / "solutions" / "97_demo.ipynb"
     nbformat.write(nb, path)
     table = tmp_path / "times.md"
-    result = _dglab("times", "--budget", "60", "--markdown", str(table), cwd=tmp_path)
+    result = run_dglab("times", "--budget", "60", "--markdown", str(table), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[:2] == ["| notebook | seconds | slowest cell |", "|---|---:|---|"]
@@ -199,7 +183,7 @@ def test_times_names_the_cell_that_ran_over_its_limit(tmp_path: Path) -> None:
     nb = new_notebook(cells=[new_code_cell("x = 1", id="a"), new_code_cell("import time\ntime.sleep(30)", id="b")])
     (tmp_path / "solutions").mkdir()
     nbformat.write(nb, tmp_path / "solutions" / "97_demo.ipynb")
-    result = _dglab("times", "--cell-timeout", "2", cwd=tmp_path)
+    result = run_dglab("times", "--cell-timeout", "2", cwd=tmp_path)
     assert result.returncode == 1
     assert "solutions/97_demo.ipynb: cell 1 ran over the 2 s cell limit: import time" in result.stderr
     assert "Traceback" not in result.stderr

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from course_cli import run_dglab
+from test_build import _course
 
 from dglab import catalogue
 from dglab.catalogue import ALTERNATIVE, WRONG, CatalogueError, Entry, Exercise, Outcome
@@ -93,20 +93,17 @@ def test_run_exercise_forgets_names_uses_the_right_check_and_restores() -> None:
     entries = [Entry("ex1", WRONG, "w", "WRONG ANSWER", 1), Entry("ex1", ALTERNATIVE, "a", "ALT ANSWER", 5)]
     verdicts = catalogue.run_exercise(exercise, entries, run)
     forget = "globals().pop('double', None)\nglobals().pop('SCALE', None)"
-    assert ran == [forget, "WRONG ANSWER", "VISIBLE", forget, "ALT ANSWER", "FULL", forget, exercise.answer, "FULL"]
+    assert ran == [f"{forget}\nWRONG ANSWER", "VISIBLE", f"{forget}\nALT ANSWER", "FULL", f"{forget}\n{exercise.answer}", "FULL"]
     assert [v.ok for v in verdicts] == [True, True, True]
 
 
 @pytest.mark.notebooks
 def test_cli_runs_a_catalogue_in_one_kernel(tmp_path: Path) -> None:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from test_build import _course
-
     root = _course(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "dglab.cli", "catalogue"], cwd=root, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    catalogue_file = root / "solutions" / "catalogue" / "97_demo.py"
+    catalogue_file.write_text(catalogue_file.read_text() + "\n# %% ex1 wrong: doubles after all\ndef double(x):\n    return x * 2\n")
+    result = run_dglab("catalogue", cwd=root)
+    assert result.returncode == 1, result.stdout + result.stderr  # one entry judged wrongly
     assert "ex1      wrong       ok      adds instead of doubling -> no" in result.stdout
     assert "ex1      alternative ok      a shift -> PASSED" in result.stdout
-    (root / "solutions" / "catalogue" / "97_demo.py").write_text("# %% ex1 wrong: doubles after all\ndef double(x):\n    return x * 2\n")
-    result = subprocess.run([sys.executable, "-m", "dglab.cli", "catalogue"], cwd=root, capture_output=True, text=True)
-    assert result.returncode == 1 and "ex1      wrong       WRONG   doubles after all -> PASSED" in result.stdout
+    assert "ex1      wrong       WRONG   doubles after all -> PASSED" in result.stdout

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+from course_cli import run_dglab
 
 from dglab import doctor
 
@@ -25,5 +23,5 @@ def test_missing_graphviz_says_what_to_install(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_cli_runs() -> None:
-    result = subprocess.run([sys.executable, "-m", "dglab.cli", "doctor"], capture_output=True, text=True, timeout=120)
+    result = run_dglab("doctor")
     assert result.returncode == 0 and "[ok] torch" in result.stdout
