@@ -404,6 +404,16 @@ def test_the_worker_keeps_unsigned_lines_out_of_the_channel():
     assert reader.unsigned == 500 and [line for _, line in reader.lines] == [good]
 
 
+def test_the_worker_process_skips_jsonschemas_slow_optional_import():
+    # one worker per submission: rfc3987_syntax would add 2.5 s of CPU to each (dglab/startup.py)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "dglab.grade.worker"], input="{}", capture_output=True, text=True, timeout=60
+    )
+    assert '"stopped": "grader error"' in done.stdout  # an empty job is reported, not raised
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "nbformat" in imported and "lark" not in imported  # lark: the parser rfc3987_syntax builds with
+
+
 @pytest.mark.skipif(sandbox.probe() is not None, reason="no bubblewrap sandbox here")
 def test_localhost_resolves_inside_the_sandbox_and_only_to_loopback():
     # labs 26 and 29 launch two processes with torchrun --standalone, which looks up "localhost"
