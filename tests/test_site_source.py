@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from dglab.site import SiteError, build_site, choose_labs, landing_page, read_lab_table, readme_intro, refuse_solutions
+from dglab.site import (
+    SiteError, build_site, choose_labs, landing_page, read_lab_table, readme_intro, refuse_solutions, sphinx_command,
+)
 from dglab.sphinx_cjk import split_cjk
 from dglab.sphinx_widgets import describe_control, static_widget
 
@@ -120,3 +122,9 @@ def test_cli_reports_an_unknown_lab(monkeypatch: pytest.MonkeyPatch, capsys: pyt
     monkeypatch.chdir(ROOT)
     assert main(["site", "99", "--out", str(tmp_path)]) == 2
     assert "dglab site: no lab numbered 99" in capsys.readouterr().err
+
+
+def test_sphinx_runs_strict_and_from_scratch() -> None:
+    command = sphinx_command(Path("src"), Path("html"), Path("cache"))
+    assert command[command.index("dglab.startup") + 1] == "sphinx"  # python -m sphinx, through dglab.startup
+    assert {"-W", "--keep-going", "-E"} <= set(command) and command[-2:] == ["src", "html"]
