@@ -23,7 +23,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab $(ROOTFLAG) work/
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-cell-timeout=120 --nbval-current-env \
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --nbval --nbval-cell-timeout=120 --nbval-current-env \
 		tests labs solutions
 
 # The inner loop: dglab's own tests, no notebook kernel, no browser (under a minute).
