@@ -13,7 +13,7 @@ Each entry is a whole exercise cell a student might submit. The catalogue is run
 kernel that runs the solution, right after the exercise's check cell: for each entry the names
 the exercise defines are removed, the entry's cell runs, then a check cell runs. A **wrong**
 answer must make the *visible* check (the lab's check cell, hidden tests removed) fail with an
-:class:`~dglab.checks.ExerciseFailed`; an **alternative** must pass the solution's whole check
+:class:`~dglab.checks.ExerciseFailed` (the check stops at its first failed block, which proves it); an **alternative** must pass the solution's whole check
 cell, hidden tests included. The solution's exercise and check cells then run again, so the rest
 of the notebook sees the solution's state.
 """
@@ -32,6 +32,9 @@ from dglab.checks import PASS_MARK
 from dglab.lint import top_level_names
 
 WRONG, ALTERNATIVE = "wrong", "alternative"
+# Put before the visible check that judges a wrong answer: its first failed block proves the
+# rejection, so the rest of the check (often the costly part: compiles, exports, workers) is skipped.
+STOP_AT_FIRST_FAILURE = "__import__('dglab.checks').checks.stop_at_first_failure()"
 HEADER_RE = re.compile(r"^# %% (?P<grade_id>\w+) (?P<kind>wrong|alternative): (?P<note>\S.*)$")
 MIN_WRONG, MIN_ALTERNATIVES = 3, 1
 
@@ -198,7 +201,7 @@ def run_exercise(exercise: Exercise, entries: list[Entry], run: Runner) -> list[
     verdicts = []
     for entry in entries:
         answer = run(f"{clean}\n{entry.source}")
-        checked = run(exercise.visible_check if entry.kind == WRONG else exercise.full_check)
+        checked = run(f"{STOP_AT_FIRST_FAILURE}\n{exercise.visible_check}" if entry.kind == WRONG else exercise.full_check)
         verdicts.append(judge(entry, answer, checked))
     restored = Entry(exercise.grade_id, ALTERNATIVE, "the solution, run again after the catalogue", exercise.answer, 0)
     verdicts.append(judge(restored, run(f"{clean}\n{exercise.answer}"), run(exercise.full_check)))

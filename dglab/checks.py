@@ -59,6 +59,12 @@ def _begin_cell() -> None:
     _CellReport.failures = []
 
 
+def stop_at_first_failure() -> None:
+    """In the running cell, let the first failed block raise at once instead of reporting every block at the end."""
+    _CellReport.active = False
+    _CellReport.failures = []
+
+
 def _end_cell() -> None:
     """Raise one :class:`ExerciseFailed` naming every block of this cell that failed."""
     failures, _CellReport.failures, _CellReport.active = _CellReport.failures, [], False

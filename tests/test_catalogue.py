@@ -87,13 +87,14 @@ def test_run_exercise_forgets_names_uses_the_right_check_and_restores() -> None:
 
     def run(source: str) -> Outcome:
         ran.append(source)
-        return FAILED if source == "VISIBLE" else PASSED
+        return FAILED if source.endswith("VISIBLE") else PASSED
 
     exercise = Exercise("ex1", "def double(x):\n    return 2 * x\nSCALE = 2", "VISIBLE", "FULL")
     entries = [Entry("ex1", WRONG, "w", "WRONG ANSWER", 1), Entry("ex1", ALTERNATIVE, "a", "ALT ANSWER", 5)]
     verdicts = catalogue.run_exercise(exercise, entries, run)
     forget = "globals().pop('double', None)\nglobals().pop('SCALE', None)"
-    assert ran == [f"{forget}\nWRONG ANSWER", "VISIBLE", f"{forget}\nALT ANSWER", "FULL", f"{forget}\n{exercise.answer}", "FULL"]
+    visible = f"{catalogue.STOP_AT_FIRST_FAILURE}\nVISIBLE"  # a wrong answer is rejected by its first failed block
+    assert ran == [f"{forget}\nWRONG ANSWER", visible, f"{forget}\nALT ANSWER", "FULL", f"{forget}\n{exercise.answer}", "FULL"]
     assert [v.ok for v in verdicts] == [True, True, True]
 
 

@@ -163,6 +163,20 @@ def test_cell_reporting_lists_every_failing_block(capsys: pytest.CaptureFixture[
     assert _ReportAtCellEnd().visit(plain) is plain   # cells without checks are left alone
 
 
+def test_stop_at_first_failure_skips_the_rest_of_the_cell(capsys: pytest.CaptureFixture[str]) -> None:
+    source = (
+        "from dglab.catalogue import STOP_AT_FIRST_FAILURE\nexec(STOP_AT_FIRST_FAILURE)\n"
+        "with check('A'):\n    expect(False, 'a is wrong')\n"
+        "ran_on = True\n"
+        "with check('B'):\n    expect(False, 'b is wrong')\n"
+    )
+    tree = _ReportAtCellEnd().visit(ast.parse(source))
+    namespace = {"check": check, "expect": expect}
+    with pytest.raises(ExerciseFailed) as info:
+        exec(compile(tree, "<cell>", "exec"), namespace)
+    assert "a is wrong" in str(info.value) and "B" not in str(info.value) and "ran_on" not in namespace
+
+
 def test_expect_close_on_a_tensor_that_requires_grad_prints_no_warning() -> None:
     import warnings
 
