@@ -2,7 +2,8 @@
 do before their imports.
 
 ``python -m dglab.startup MODULE [ARGS...]`` runs ``python -m MODULE ARGS...`` in this process
-after :func:`skip_slow_optional_imports`; ``dglab site`` starts Sphinx this way.
+after :func:`skip_slow_optional_imports`; ``dglab site`` starts Sphinx this way, and ``dglab grade``
+its workers.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from test_startup import imported_modules
 
 from dglab import grade as G
 from dglab.grade import batch, report, review, sandbox, scoring
@@ -407,10 +408,10 @@ def test_the_worker_keeps_unsigned_lines_out_of_the_channel():
 def test_the_worker_process_skips_jsonschemas_slow_optional_import():
     # one worker per submission: rfc3987_syntax would add 2.5 s of CPU to each (dglab/startup.py)
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "dglab.grade.worker"], input="{}", capture_output=True, text=True, timeout=60
+        [sys.executable, "-X", "importtime", *batch.WORKER_COMMAND], input="{}", capture_output=True, text=True, timeout=60
     )
     assert '"stopped": "grader error"' in done.stdout  # an empty job is reported, not raised
-    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    imported = imported_modules(done.stderr)
     assert "nbformat" in imported and "lark" not in imported  # lark: the parser rfc3987_syntax builds with
 
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 
-def _imported(stderr: str) -> set[str]:
+def imported_modules(stderr: str) -> set[str]:
     """The modules that ``python -X importtime`` reported importing."""
     return {line.split("|")[-1].strip() for line in stderr.splitlines() if line.startswith("import time:")}
 
@@ -17,7 +17,7 @@ def test_runs_a_module_with_its_arguments_and_without_lark() -> None:
         capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 0 and "Sign one or more Jupyter notebooks" in done.stdout, done.stderr[-2000:]
-    assert "nbformat" in _imported(done.stderr) and "lark" not in _imported(done.stderr)  # lark: rfc3987_syntax's parser
+    assert "nbformat" in imported_modules(done.stderr) and "lark" not in imported_modules(done.stderr)  # lark: rfc3987_syntax's parser
 
 
 def test_without_a_module_it_prints_its_usage() -> None:

@@ -13,36 +13,25 @@ The pipeline, one module per step (the full story and the threat model: ``docs/g
 - :mod:`~dglab.grade.batch`: all of it for a batch (or a shard), with ``-j`` parallelism.
 """
 
-from __future__ import annotations
+from dglab.grade.batch import (
+    CHECK_HELPERS, DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY, DEFAULT_TIMEOUT, GRACE, Options, grade, grade_one, merge_cli,
+    parse_memory, parse_shard, run_cli, shard_of,
+)
+from dglab.grade.intake import MAX_BYTES, Submission, collect, is_this_lab, parse_notebook, read_notebook
+from dglab.grade.plan import Plan, make_plan
+from dglab.grade.report import feedback_names, feedback_text, merge_csvs, write_csv
+from dglab.grade.results import (
+    FAILED, GRADER_ERROR, INVALID, KERNEL_DIED, MISSING, NOT_A_NOTEBOOK, NOT_RUN, NOT_THIS_LAB, OK, PASSED, REFUSED,
+    REORDERED, TIMEOUT, CheckOutcome, GradeError, Result,
+)
+from dglab.grade.scoring import Channel, sign, verify_channel
+from dglab.grade.spec import CheckSpec, LabSpec, check_blocks, instrument, load_lab
 
-import importlib
-from typing import Any
-
-# Each public name, by the module that defines it. They are imported on first use, so that the
-# worker process (``python -m dglab.grade.worker``) starts without the batch's imports.
-_EXPORTS = {
-    "batch": (
-        "CHECK_HELPERS", "DEFAULT_CELL_TIMEOUT", "DEFAULT_MEMORY", "DEFAULT_TIMEOUT", "GRACE", "Options", "grade", "grade_one",
-        "merge_cli", "parse_memory", "parse_shard", "run_cli", "shard_of",
-    ),
-    "intake": ("MAX_BYTES", "Submission", "collect", "is_this_lab", "parse_notebook", "read_notebook"),
-    "plan": ("Plan", "make_plan"),
-    "report": ("feedback_names", "feedback_text", "merge_csvs", "write_csv"),
-    "results": (
-        "FAILED", "GRADER_ERROR", "INVALID", "KERNEL_DIED", "MISSING", "NOT_A_NOTEBOOK", "NOT_RUN", "NOT_THIS_LAB", "OK", "PASSED",
-        "REFUSED", "REORDERED", "TIMEOUT", "CheckOutcome", "GradeError", "Result",
-    ),
-    "scoring": ("Channel", "sign", "verify_channel"),
-    "spec": ("CheckSpec", "LabSpec", "check_blocks", "instrument", "load_lab"),
-}
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str) -> Any:
-    """Import the module that defines ``name`` the first time ``name`` is asked for."""
-    if name not in _MODULE_OF:
-        raise AttributeError(f"module 'dglab.grade' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"dglab.grade.{_MODULE_OF[name]}"), name)
-    globals()[name] = value
-    return value
+__all__ = [
+    "CHECK_HELPERS", "DEFAULT_CELL_TIMEOUT", "DEFAULT_MEMORY", "DEFAULT_TIMEOUT", "FAILED", "GRACE", "GRADER_ERROR", "INVALID",
+    "KERNEL_DIED", "MAX_BYTES", "MISSING", "NOT_A_NOTEBOOK", "NOT_RUN", "NOT_THIS_LAB", "OK", "PASSED", "REFUSED", "REORDERED",
+    "TIMEOUT", "Channel", "CheckOutcome", "CheckSpec", "GradeError", "LabSpec", "Options", "Plan", "Result", "Submission",
+    "check_blocks", "collect", "feedback_names", "feedback_text", "grade", "grade_one", "instrument", "is_this_lab", "load_lab",
+    "make_plan", "merge_cli", "merge_csvs", "parse_memory", "parse_notebook", "parse_shard", "read_notebook", "run_cli",
+    "shard_of", "sign", "verify_channel", "write_csv",
+]

@@ -41,6 +41,8 @@ DEFAULT_CELL_TIMEOUT = 120.0
 DEFAULT_MEMORY = "4G"
 SETUP_TIMEOUT = 120  # seconds the grader's own setup cell may take (imports torch)
 GRACE = 20.0  # seconds the worker gets past the submission limit before it is killed
+# python -m dglab.grade.worker, without the 2.5 s optional import each worker would pay (dglab/startup.py)
+WORKER_COMMAND = ("-m", "dglab.startup", "dglab.grade.worker")
 CHECK_HELPERS = (
     "check", "expect", "expect_close", "expect_type", "expect_in", "require", "forbid", "ExerciseFailed", "PASS_MARK", "FAIL_MARK",
 )
@@ -139,7 +141,7 @@ def _last_json(out: bytes) -> dict | None:
 def _run_worker(job: dict, tmp: Path, options: Options) -> dict:
     """Start the worker, hand it the job on stdin, wait (killing it if it overruns)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dglab.grade.worker"],
+        [sys.executable, *WORKER_COMMAND],
         cwd=tmp,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

@@ -1,4 +1,4 @@
-"""The worker: ``python -m dglab.grade.worker`` runs one graded notebook in a sandboxed kernel.
+"""The worker: ``python -m dglab.startup dglab.grade.worker`` runs one graded notebook in a sandboxed kernel.
 
 It reads a job (JSON) on stdin and prints one result line (JSON) on stdout. The kernel is
 started over IPC transport (Unix sockets in the submission's scratch folder; TCP would not
@@ -24,11 +24,6 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-
-from dglab.startup import skip_slow_optional_imports
-
-if __name__ == "__main__":  # before nbformat: this process is the grader's own
-    skip_slow_optional_imports()
 
 import nbformat
 from nbclient import NotebookClient
