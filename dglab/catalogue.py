@@ -238,7 +238,7 @@ def run_notebook(solution: Path, cell_timeout: int = 120) -> list[Verdict]:
     verdicts: list[Verdict] = []
     with ipc_kernel_manager() as km:
         client = client_for(nb, solution.parent.resolve(), km, cell_timeout)
-        with client.setup_kernel():
+        with client.setup_kernel(cleanup_kc=True):
             def run(source: str) -> Outcome:
                 cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["raises-exception"]})
                 nb.cells.append(cell)  # nbclient writes each executed cell back into the notebook

@@ -22,8 +22,6 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 
 
-
-
 class _PrivateSockets:
     """Kernel-manager mixin: Unix sockets in a folder of its own, removed at shutdown.
 
@@ -65,8 +63,8 @@ class AsyncIPCKernelManager(_PrivateSockets, AsyncKernelManager):
 def ipc_kernel_manager(kernel_name: str = "python3") -> Iterator[AsyncIPCKernelManager]:
     """Yield an :class:`AsyncIPCKernelManager` for one notebook run; kernel and folder go afterwards.
 
-    nbclient shuts down only the kernels it started itself, so the one started through this
-    manager is shut down here.
+    The client from :func:`client_for` shuts the kernel down when run with ``cleanup_kc=True``;
+    this is the fallback for a run that failed before nbclient took charge of the kernel.
     """
     km = AsyncIPCKernelManager(kernel_name=kernel_name)
     try:
@@ -78,8 +76,14 @@ def ipc_kernel_manager(kernel_name: str = "python3") -> Iterator[AsyncIPCKernelM
 
 
 def client_for(nb: nbformat.NotebookNode, cwd: Path, km: AsyncKernelManager, cell_timeout: int = 120) -> NotebookClient:
-    """Return an nbclient client that runs ``nb`` in ``cwd`` with ``km``'s kernel."""
-    return NotebookClient(nb, km=km, timeout=cell_timeout, resources={"metadata": {"path": str(cwd)}})
+    """Return an nbclient client that runs ``nb`` in ``cwd`` with ``km``'s kernel.
+
+    Run it with ``cleanup_kc=True`` (``client.execute(cleanup_kc=True)``,
+    ``client.setup_kernel(cleanup_kc=True)``): nbclient closes the channels only of clients whose
+    manager it made itself, and a client left open keeps a zmq context, its threads and sockets
+    that retry the dead kernel's endpoints for as long as the process lives.
+    """
+    return NotebookClient(nb, km=km, timeout=cell_timeout, shutdown_kernel="immediate", resources={"metadata": {"path": str(cwd)}})
 
 
 class CellTimeout(RuntimeError):
@@ -110,7 +114,7 @@ def execute(
         client.on_cell_execute = on_cell_execute
         start = time.perf_counter()
         try:
-            client.execute()
+            client.execute(cleanup_kc=True)
         except CellTimeoutError:
             index = running["index"]
             first = nb.cells[index].source.strip().splitlines()[:1] if index >= 0 else []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import psutil
@@ -28,3 +29,11 @@ def test_a_run_leaves_no_kernel_behind_even_after_a_timeout(tmp_path: Path) -> N
     with pytest.raises(CellTimeout, match="cell 1 ran over the 2 s cell limit: import time"):
         execute(slow, tmp_path, cell_timeout=2)
     assert _kernels() == before
+
+
+def test_a_run_leaves_no_client_thread_behind(tmp_path: Path) -> None:
+    """nbclient keeps the channels of a client whose manager it did not make; execute closes them."""
+    before = threading.active_count()
+    for _ in range(2):
+        execute(new_notebook(cells=[new_code_cell("x = 1")]), tmp_path, cell_timeout=30)
+    assert threading.active_count() == before, [t.name for t in threading.enumerate()]
