@@ -1,5 +1,6 @@
-"""Execute notebooks: kernels over private Unix sockets, cell time limits that name the cell,
-and per-cell timings (``dglab times``, ``dglab catalogue``, the course's pytest plugin).
+"""Execute notebooks: kernels over private Unix sockets, replies read as soon as they come (even
+while ipywidgets talk to the kernel), cell time limits that name the cell, and per-cell timings
+(``dglab times``, ``dglab catalogue``, the grader, the course's pytest plugin).
 
 What a check cell said is read by :func:`dglab.catalogue.outcome_of`.
 """
@@ -17,9 +18,38 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_client.manager import AsyncKernelManager, KernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
+from traitlets import DottedObjectName, Type
+
+
+class RearmedShellChannel(AsyncZMQSocketChannel):
+    """An asyncio shell channel that looks for replies again after every message it sends.
+
+    jupyter_client sends through a blocking twin of the asyncio socket, behind pyzmq's back.
+    A zmq socket tells the event loop about new messages through an edge-triggered file
+    descriptor, and a send can use up the signal of a reply that arrived just before it: the
+    reply then sits unread until the poll waiting for it times out. nbclient sends on this
+    channel while it waits for a cell's reply each time an ipywidgets ``Output`` widget (every
+    ``interact``) shows something, so such a cell took the whole cell limit before its reply
+    was read. Reading ``EVENTS`` through the asyncio socket after the send makes pyzmq look at
+    the socket again, as zmq's documentation asks of anyone who sends on an edge-triggered socket.
+    """
+
+    def send(self, msg: dict[str, Any]) -> None:
+        super().send(msg)
+        assert self.socket is not None
+        self.socket.get(zmq.EVENTS)
+
+
+class RearmedKernelClient(AsyncKernelClient):
+    """An asyncio kernel client whose shell channel is a :class:`RearmedShellChannel`."""
+
+    shell_channel_class = Type(RearmedShellChannel)
 
 
 class _PrivateSockets:
@@ -50,8 +80,11 @@ class AsyncIPCKernelManager(_PrivateSockets, AsyncKernelManager):
     """An asyncio kernel manager over private Unix sockets (what nbclient drives).
 
     nbclient needs an async manager: with a blocking one its output reader blocks the event
-    loop, and a cell's time limit never fires.
+    loop, and a cell's time limit never fires. Its clients are :class:`RearmedKernelClient`.
     """
+
+    client_class = DottedObjectName("dglab.notebooks.RearmedKernelClient")
+    client_factory = Type(default_value=RearmedKernelClient, klass=AsyncKernelClient)
 
     async def cleanup_resources(self, restart: bool = False) -> None:
         await super().cleanup_resources(restart)

@@ -23,9 +23,10 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints", "jupyter_execute"]
 # Execute each lab once; jupyter-cache reuses the outputs until a code cell changes.
 nb_execution_mode = "cache"
 nb_execution_cache_path = os.environ.get("DGLAB_SITE_CACHE", "../.jupyter_cache")
-# Seconds per cell. A lab runs in well under 20 s in all, so 60 s is ample even on a loaded machine;
-# it also bounds a stall seen here after ipywidgets cells (nbclient notices the kernel's reply only
-# when this timeout expires, then goes on with every output intact).
+# Seconds per cell. A lab runs in well under 20 s in all, so 60 s is ample even on a loaded machine.
+# It also bounds a stall after ipywidgets cells: a reply that comes while nbclient sends an Output
+# widget's update is read only when this timeout expires (outputs intact). dglab's own runners use
+# dglab.notebooks.RearmedKernelClient against it; myst-nb makes its own client, so here the bound stays.
 nb_execution_timeout = 60
 nb_execution_in_temp = True  # files a lab writes land in a temporary folder, not in the site
 nb_execution_raise_on_error = True  # a cell that fails without its raises-exception tag fails the build

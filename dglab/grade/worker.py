@@ -30,6 +30,7 @@ from nbclient import NotebookClient
 
 from dglab.grade import sandbox
 from dglab.grade.results import GRADER_ERROR, KERNEL_DIED, TIMEOUT
+from dglab.notebooks import RearmedKernelClient
 
 KERNEL_NAME = "dglab-grader"
 MAX_CHANNEL = 4 * 2**20  # bytes of verdicts and flags kept from one kernel
@@ -151,7 +152,12 @@ async def run_notebook(job: dict) -> dict:
     ksm = KernelSpecManager(kernel_dirs=[job["kernels"]])
     runtime = Path(job["scratch"]) / "runtime"
     km = AsyncKernelManager(
-        kernel_name=KERNEL_NAME, kernel_spec_manager=ksm, connection_file=str(runtime / "kernel.json"), transport="ipc", ip=str(runtime / "k")
+        kernel_name=KERNEL_NAME,
+        kernel_spec_manager=ksm,
+        connection_file=str(runtime / "kernel.json"),
+        transport="ipc",
+        ip=str(runtime / "k"),
+        client_factory=RearmedKernelClient,  # a widget's reply is read when it comes, not at the cell limit
     )
     nb = nbformat.from_dict(job["notebook"])
     timeout_name = "DglabCellTimeout" + secrets.token_hex(8)
