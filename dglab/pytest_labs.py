@@ -10,8 +10,10 @@ This plugin reads that same run instead of executing the notebooks again:
 * **no graphviz**: the labs run with graphviz switched off, so the matplotlib drawing path is
   exercised by the same run that the solutions make with graphviz;
 * **kernels over Unix sockets**: nbval's kernels use IPC transport instead of TCP ports;
-* **times**: each notebook's seconds (its cells plus its catalogue) are written to
-  ``artifacts/notebook-times.md``, and the five slowest are printed at the end.
+* **times**: each notebook's seconds (its cells plus its catalogue) and its slowest cell are
+  written to ``artifacts/notebook-times.md``, and the five slowest are printed at the end, with
+  where the run's worker-seconds went: notebook cells, catalogues, tests that start kernels or a
+  browser, and the rest (issue 9's floor is the first and the last, over two workers).
 
 Enable it with ``-p dglab.pytest_labs`` (the course's root ``conftest.py`` does).
 """
@@ -33,7 +35,11 @@ from dglab.graph import NO_GRAPHVIZ_ENV
 from dglab.notebooks import IPCKernelManager, Timing, timings_table
 
 LABS, SOLUTIONS = "labs", "solutions"
-_seconds: dict[str, float] = defaultdict(float)
+CELLS, CATALOGUES, TOOL_TESTS, OTHER_TESTS = "notebook cells", "catalogues", "tests that start kernels or a browser", "other tests"
+_seconds: dict[str, float] = defaultdict(float)  # per course notebook: setup, cells and catalogue
+_slowest: dict[str, tuple[int, float]] = {}  # per course notebook: its slowest cell (number, seconds)
+_spent: dict[str, float] = defaultdict(float)  # worker-seconds by kind of test
+NOTEBOOK_CELL = "notebook cell"  # a report's user property: the index of its cell in the notebook
 
 
 def _is_nbval_cell(item: pytest.Item) -> bool:
@@ -98,8 +104,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
-    """With ``--fail-on-skip``, a skip is a failure: the GPU tier must run every GPU path."""
+    """Tag each course cell's report with the cell's index in its notebook; with ``--fail-on-skip``,
+    a skip is a failure (the GPU tier must run every GPU path)."""
     report = yield
+    if _is_nbval_cell(item) and _kind(item.path):  # nbval counts code cells; say which cell of the notebook
+        report.user_properties.append((NOTEBOOK_CELL, item.parent.nb.cells.index(item.cell)))
     if report.skipped and item.config.getoption("--fail-on-skip"):
         report.outcome = "failed"
         report.longrepr = f"skipped, and --fail-on-skip forbids it: {report.longrepr}"
@@ -172,22 +181,34 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Add up each course notebook's seconds (setup, cells and catalogue)."""
+    """Add up each course notebook's seconds (setup, cells and catalogue), and each kind of test's."""
     path = Path(report.nodeid.split("::", 1)[0])
-    if _kind(path):
-        _seconds[path.as_posix()] += report.duration
+    if not _kind(path):
+        _spent[TOOL_TESTS if {"notebooks", "browser"} & set(report.keywords) else OTHER_TESTS] += report.duration
+        return
+    name = path.as_posix()
+    _seconds[name] += report.duration
+    _spent[CATALOGUES if "::catalogue " in report.nodeid else CELLS] += report.duration
+    cell = dict(report.user_properties).get(NOTEBOOK_CELL)
+    if cell is not None and report.when == "call" and report.duration > _slowest.get(name, (0, 0.0))[1]:
+        _slowest[name] = (cell, report.duration)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Write the notebook times as Markdown and print the five slowest."""
     if not _seconds or hasattr(terminalreporter.config, "workerinput"):
         return
-    rows = [Timing(name, seconds) for name, seconds in _seconds.items()]
+    rows = [Timing(name, seconds, *_slowest.get(name, (None, 0.0))) for name, seconds in _seconds.items()]
     table = timings_table(rows)
     folder = Path(terminalreporter.config.rootpath) / "artifacts"
     folder.mkdir(exist_ok=True)
     (folder / "notebook-times.md").write_text(table + "\n", encoding="utf-8")
     terminalreporter.write_sep("-", "five slowest notebooks (seconds of test time, cells and catalogue)")
     for row in sorted(rows, key=lambda r: -r.seconds)[:5]:
-        terminalreporter.write_line(f"{row.seconds:7.1f} s  {row.notebook}")
+        terminalreporter.write_line(f"{row.seconds:7.1f} s  {row.notebook}  (slowest: cell {row.slowest_cell}, {row.slowest_seconds:.1f} s)")
     terminalreporter.write_line(f"full table: {folder / 'notebook-times.md'}")
+    terminalreporter.write_sep("-", "where the worker-seconds went")
+    for kind in (CELLS, CATALOGUES, TOOL_TESTS, OTHER_TESTS):
+        terminalreporter.write_line(f"{_spent[kind]:8.1f} s  {kind}")
+    floor = (_spent[CELLS] + _spent[OTHER_TESTS]) / 2
+    terminalreporter.write_line(f"{floor:8.1f} s  floor on two workers: one run of every notebook and the tests that start none, halved")
