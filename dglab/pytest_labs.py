@@ -37,7 +37,7 @@ from dglab.notebooks import IPCKernelManager, Timing, timings_table
 LABS, SOLUTIONS = "labs", "solutions"
 CELLS, CATALOGUES, TOOL_TESTS, OTHER_TESTS = "notebook cells", "catalogues", "tests that start kernels or a browser", "other tests"
 _seconds: dict[str, float] = defaultdict(float)  # per course notebook: setup, cells and catalogue
-_slowest: dict[str, tuple[int, float]] = {}  # per course notebook: its slowest cell (number, seconds)
+_slowest: dict[str, tuple[int, float]] = {}  # per course notebook: its slowest cell (index in the notebook, seconds)
 _spent: dict[str, float] = defaultdict(float)  # worker-seconds by kind of test
 NOTEBOOK_CELL = "notebook cell"  # a report's user property: the index of its cell in the notebook
 
