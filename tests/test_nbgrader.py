@@ -46,6 +46,8 @@ def _settings(root: Path) -> dict[str, object]:
         # IPC sockets instead of TCP ports: no port races between parallel test workers.
         "KernelManager.transport": "ipc",
         "KernelManager.ip": str(root / "kernel"),
+        # Lab 01's interact cells: read each reply when it comes, not at Execute.timeout (dglab/notebooks.py).
+        "AsyncKernelManager.client_class": "dglab.notebooks.RearmedKernelClient",
     }
 
 
