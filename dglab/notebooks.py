@@ -37,7 +37,8 @@ class RearmedShellChannel(AsyncZMQSocketChannel):
     channel while it waits for a cell's reply each time an ipywidgets ``Output`` widget (every
     ``interact``) shows something, so such a cell took the whole cell limit before its reply
     was read. Reading ``EVENTS`` through the asyncio socket after the send makes pyzmq look at
-    the socket again, as zmq's documentation asks of anyone who sends on an edge-triggered socket.
+    the socket again (zmq documents ``ZMQ_FD`` so: the descriptor does not tell whether a
+    message is waiting, ``ZMQ_EVENTS`` does).
     """
 
     def send(self, msg: dict[str, Any]) -> None:
