@@ -230,29 +230,27 @@ def report(verdicts: list[Verdict]) -> str:
 
 def run_notebook(solution: Path, cell_timeout: int = 120) -> list[Verdict]:
     """Execute a solution once in a fresh kernel, running its catalogue after each check cell."""
-    from dglab.notebooks import client_for, ipc_kernel_manager
+    from dglab.notebooks import running_client
 
     nb = nbformat.read(solution, as_version=4)
     entries = read(solution)
     pairs = exercises(nb)
     verdicts: list[Verdict] = []
-    with ipc_kernel_manager() as km:
-        client = client_for(nb, solution.parent.resolve(), km, cell_timeout)
-        with client.setup_kernel(cleanup_kc=True):
-            def run(source: str) -> Outcome:
-                cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["raises-exception"]})
-                nb.cells.append(cell)  # nbclient writes each executed cell back into the notebook
-                client.execute_cell(cell, len(nb.cells) - 1)
-                return outcome_of(cell.outputs)
+    with running_client(nb, solution.parent.resolve(), cell_timeout) as client:
+        def run(source: str) -> Outcome:
+            cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["raises-exception"]})
+            nb.cells.append(cell)  # nbclient writes each executed cell back into the notebook
+            client.execute_cell(cell, len(nb.cells) - 1)
+            return outcome_of(cell.outputs)
 
-            for index, cell in enumerate(list(nb.cells)):
-                if cell.cell_type != "code":
-                    continue
-                client.execute_cell(cell, index)
-                exercise = checked_by(pairs, cell)
-                mine = [e for e in entries if exercise and e.grade_id == exercise.grade_id]
-                if mine:
-                    verdicts += run_exercise(exercise, mine, run)
+        for index, cell in enumerate(list(nb.cells)):
+            if cell.cell_type != "code":
+                continue
+            client.execute_cell(cell, index)
+            exercise = checked_by(pairs, cell)
+            mine = [e for e in entries if exercise and e.grade_id == exercise.grade_id]
+            if mine:
+                verdicts += run_exercise(exercise, mine, run)
     return verdicts
 
 

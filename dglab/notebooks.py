@@ -97,8 +97,8 @@ class AsyncIPCKernelManager(_PrivateSockets, AsyncKernelManager):
 def ipc_kernel_manager(kernel_name: str = "python3") -> Iterator[AsyncIPCKernelManager]:
     """Yield an :class:`AsyncIPCKernelManager` for one notebook run; kernel and folder go afterwards.
 
-    The client from :func:`client_for` shuts the kernel down when run with ``cleanup_kc=True``;
-    this is the fallback for a run that failed before nbclient took charge of the kernel.
+    :func:`running_client` has nbclient shut the kernel down; this is the fallback for a run
+    that failed before nbclient took charge of the kernel.
     """
     km = AsyncIPCKernelManager(kernel_name=kernel_name)
     try:
@@ -109,15 +109,20 @@ def ipc_kernel_manager(kernel_name: str = "python3") -> Iterator[AsyncIPCKernelM
         shutil.rmtree(km.socket_folder, ignore_errors=True)
 
 
-def client_for(nb: nbformat.NotebookNode, cwd: Path, km: AsyncKernelManager, cell_timeout: int = 120) -> NotebookClient:
-    """Return an nbclient client that runs ``nb`` in ``cwd`` with ``km``'s kernel.
+@contextmanager
+def running_client(nb: nbformat.NotebookNode, cwd: Path, cell_timeout: int = 120, kernel_name: str = "python3") -> Iterator[NotebookClient]:
+    """Yield an nbclient client that runs ``nb`` in ``cwd``, its kernel started; all of it goes afterwards.
 
-    Run it with ``cleanup_kc=True`` (``client.execute(cleanup_kc=True)``,
-    ``client.setup_kernel(cleanup_kc=True)``): nbclient closes the channels only of clients whose
-    manager it made itself, and a client left open keeps a zmq context, its threads and sockets
-    that retry the dead kernel's endpoints for as long as the process lives.
+    The kernel runs over private Unix sockets (:class:`AsyncIPCKernelManager`). On the way out
+    the client's channels are closed, the kernel is shut down and its socket folder removed:
+    nbclient closes the channels only of clients whose manager it made itself, and a client left
+    open keeps a zmq context, its threads and sockets that retry the dead kernel's endpoints for
+    as long as the process lives.
     """
-    return NotebookClient(nb, km=km, timeout=cell_timeout, shutdown_kernel="immediate", resources={"metadata": {"path": str(cwd)}})
+    with ipc_kernel_manager(kernel_name) as km:
+        client = NotebookClient(nb, km=km, timeout=cell_timeout, shutdown_kernel="immediate", resources={"metadata": {"path": str(cwd)}})
+        with client.setup_kernel(cleanup_kc=True):
+            yield client
 
 
 class CellTimeout(RuntimeError):
@@ -143,12 +148,11 @@ def execute(
     def on_cell_execute(cell: nbformat.NotebookNode, cell_index: int) -> None:
         running["index"] = cell_index
 
-    with ipc_kernel_manager(kernel_name) as km:
-        client = client_for(nb, cwd, km, cell_timeout)
+    start = time.perf_counter()  # the kernel's start counts, as for a student who opens the lab
+    with running_client(nb, cwd, cell_timeout, kernel_name) as client:
         client.on_cell_execute = on_cell_execute
-        start = time.perf_counter()
         try:
-            client.execute(cleanup_kc=True)
+            client.execute()
         except CellTimeoutError:
             index = running["index"]
             first = nb.cells[index].source.strip().splitlines()[:1] if index >= 0 else []

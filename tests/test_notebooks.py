@@ -17,7 +17,7 @@ from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_client.session import Session
 from nbformat.v4 import new_code_cell, new_notebook
 
-from dglab.notebooks import AsyncIPCKernelManager, CellTimeout, RearmedShellChannel, client_for, execute
+from dglab.notebooks import AsyncIPCKernelManager, CellTimeout, RearmedShellChannel, execute, running_client
 
 
 def _kernels() -> list[int]:
@@ -96,9 +96,8 @@ def test_interact_cells_never_wait_for_the_cell_limit(tmp_path: Path) -> None:
     cells = [new_code_cell("import ipywidgets as w")]
     cells += [new_code_cell(f"w.interact(lambda x: print(x * {i}), x=w.IntSlider({i % 10}, 0, 9))") for i in range(100)]
     nb = new_notebook(cells=cells)
-    client = client_for(nb, tmp_path, AsyncIPCKernelManager(), limit)
     slow = []
-    with client.setup_kernel(cleanup_kc=True):
+    with running_client(nb, tmp_path, limit) as client:
         for index, cell in enumerate(nb.cells):
             start = time.monotonic()
             client.execute_cell(cell, index)
