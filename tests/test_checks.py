@@ -145,17 +145,21 @@ def test_forbid_replaces_names_imported_into_the_notebook(monkeypatch: pytest.Mo
     assert __main__.my_softmax is softmax
 
 
-def test_cell_reporting_lists_every_failing_block(capsys: pytest.CaptureFixture[str]) -> None:
-    source = (
-        "with check('A'):\n    expect(False, 'a is wrong')\n"
-        "with check('B'):\n    expect(True, '')\n"
-        "with check('C', hint='look again'):\n    raise ValueError('boom')\n"
-    )
+def _failing_cell(source: str) -> tuple[str, dict]:
+    """Run a cell as the kernel does (blocks report at the cell's end); return its failure message and namespace."""
     tree = _ReportAtCellEnd().visit(ast.parse(source))
     namespace = {"check": check, "expect": expect}
     with pytest.raises(ExerciseFailed) as info:
         exec(compile(tree, "<cell>", "exec"), namespace)
-    message = str(info.value)
+    return str(info.value), namespace
+
+
+def test_cell_reporting_lists_every_failing_block(capsys: pytest.CaptureFixture[str]) -> None:
+    message, _ = _failing_cell(
+        "with check('A'):\n    expect(False, 'a is wrong')\n"
+        "with check('B'):\n    expect(True, '')\n"
+        "with check('C', hint='look again'):\n    raise ValueError('boom')\n"
+    )
     assert "NOT YET: A" in message and "a is wrong" in message
     assert "NOT YET: C" in message and "ValueError: boom" in message and "hint: look again" in message
     assert "NOT YET: B" not in message and capsys.readouterr().out.strip() == "PASSED: B"
@@ -163,18 +167,14 @@ def test_cell_reporting_lists_every_failing_block(capsys: pytest.CaptureFixture[
     assert _ReportAtCellEnd().visit(plain) is plain   # cells without checks are left alone
 
 
-def test_stop_at_first_failure_skips_the_rest_of_the_cell(capsys: pytest.CaptureFixture[str]) -> None:
-    source = (
+def test_stop_at_first_failure_skips_the_rest_of_the_cell() -> None:
+    message, namespace = _failing_cell(
         "from dglab.catalogue import STOP_AT_FIRST_FAILURE\nexec(STOP_AT_FIRST_FAILURE)\n"
         "with check('A'):\n    expect(False, 'a is wrong')\n"
         "ran_on = True\n"
         "with check('B'):\n    expect(False, 'b is wrong')\n"
     )
-    tree = _ReportAtCellEnd().visit(ast.parse(source))
-    namespace = {"check": check, "expect": expect}
-    with pytest.raises(ExerciseFailed) as info:
-        exec(compile(tree, "<cell>", "exec"), namespace)
-    assert "a is wrong" in str(info.value) and "B" not in str(info.value) and "ran_on" not in namespace
+    assert "a is wrong" in message and "B" not in message and "ran_on" not in namespace
 
 
 def test_expect_close_on_a_tensor_that_requires_grad_prints_no_warning() -> None:
