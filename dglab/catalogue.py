@@ -13,9 +13,10 @@ Each entry is a whole exercise cell a student might submit. The catalogue is run
 kernel that runs the solution, right after the exercise's check cell: for each entry the names
 the exercise defines are removed, the entry's cell runs, then a check cell runs. A **wrong**
 answer must make the *visible* check (the lab's check cell, hidden tests removed) fail with an
-:class:`~dglab.checks.ExerciseFailed` (the check stops at its first failed block, which proves it);
-an **alternative** must pass the solution's whole check cell, hidden tests included. The solution's exercise and check cells then run again, so the rest
-of the notebook sees the solution's state.
+:class:`~dglab.checks.ExerciseFailed` (the check stops at its first failed block, which
+proves it); an **alternative** must pass the solution's whole check cell, hidden tests included.
+The solution's exercise and check cells then run again, so the rest of the notebook sees the
+solution's state.
 """
 
 from __future__ import annotations
